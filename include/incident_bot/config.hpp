@@ -1,0 +1,97 @@
+// Runtime settings: defaults, an optional JSON file, then the environment (which wins).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "incident_bot/log.hpp"
+
+namespace incident_bot {
+
+using std::chrono::milliseconds;
+
+/// Raised for a bad setting; the message names the setting and what is wrong with it.
+struct config_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// Socket Mode connection tuning. Every interval is configurable so tests can run them at
+/// tens of milliseconds.
+struct socket_mode_config {
+    /// Concurrent Socket Mode connections (1..10, Slack's per-app cap).
+    int connections = 1;
+    /// No frame at all (data, ping or pong) for this long means the socket is dead; Beast
+    /// sends keep-alive pings at half of it.
+    milliseconds idle_timeout{30'000};
+    /// Bound on TCP connect + TLS + WebSocket upgrade.
+    milliseconds handshake_timeout{15'000};
+    /// Bound on the wait for `hello` after the upgrade.
+    milliseconds hello_timeout{10'000};
+    /// An envelope whose handler has not acked by then is acked empty (Slack's limit is 3 s).
+    milliseconds ack_deadline{2'000};
+    /// How long our close handshake may take before the socket is destroyed (Slack often
+    /// never answers it).
+    milliseconds close_timeout{1'000};
+    /// First and largest reconnect backoff; jitter is added on top.
+    milliseconds backoff_initial{1'000};
+    milliseconds backoff_max{60'000};
+    /// Pause after `too_many_websockets` before opening again.
+    milliseconds too_many_websockets_backoff{15'000};
+    /// How long event ids are remembered to drop redeliveries (Slack retries for ~5 min).
+    milliseconds dedupe_ttl{600'000};
+    /// Inbound frames larger than this are refused (the connection stays up).
+    std::size_t max_message_bytes = 4 * 1024 * 1024;
+};
+
+/// Web API client tuning.
+struct web_api_config {
+    /// Bound on one HTTP exchange (connect, TLS, request, response).
+    milliseconds request_timeout{10'000};
+    /// Attempts per call for 5xx, network errors and 429 (the first one included).
+    int max_attempts = 5;
+    /// First retry delay for 5xx/network errors; doubles with jitter.
+    milliseconds retry_initial{500};
+    /// Minimum spacing of chat.postMessage per channel (Slack: ~1 message/s/channel).
+    milliseconds post_message_interval{1'000};
+    /// Keep-alive connections kept per host.
+    int max_connections = 4;
+    /// Calls waiting at most (queued for rate limits); more fail fast with "queue_full".
+    std::size_t max_pending = 10'000;
+};
+
+/// Everything `incident-bot run` needs.
+struct config {
+    /// xapp- token: only for apps.connections.open.
+    secret app_token;
+    /// xoxb- token: every other Web API call.
+    secret bot_token;
+    /// Web API base URL, ending in '/'; http:// only for local tests.
+    std::string api_url = "https://slack.com/api/";
+    /// SQLite database path.
+    std::string db_path = "incident-bot.db";
+    /// Extra PEM CA bundle trusted besides the system store (empty: none).
+    std::string ca_file;
+    /// ADDRESS:PORT of the health/metrics endpoint (empty: off).
+    std::string http_listen;
+    /// Log verbosity and format.
+    log_level level = log_level::info;
+    log_format format = log_format::text;
+    socket_mode_config socket_mode;
+    web_api_config web_api;
+};
+
+/// Reads an environment variable; returns nullptr when unset (like std::getenv).
+using env_lookup = std::function<const char*(const char* name)>;
+
+/// Builds the configuration: defaults, then the JSON file named by INCIDENT_BOT_CONFIG (or
+/// `file` when given), then the environment. Throws config_error naming the bad setting.
+config load_config(const env_lookup& env, const std::optional<std::string>& file = {});
+
+/// Checks ranges and required values for `run`; throws config_error naming the setting.
+void validate_for_run(const config& c);
+
+}  // namespace incident_bot

@@ -1,0 +1,180 @@
+#include "store/schema.hpp"
+
+namespace incident_bot::detail {
+
+namespace {
+
+// Version 1: the relational core. Times are Unix seconds, ts values are canonical Slack ts
+// text (10.6 digits), so text order is time order.
+constexpr const char* k_v1 = R"sql(
+CREATE TABLE incidents (
+    id            INTEGER PRIMARY KEY,
+    title         TEXT    NOT NULL,
+    severity      INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 5),
+    status        TEXT    NOT NULL
+                  CHECK (status IN ('investigating', 'identified', 'mitigated', 'resolved')),
+    channel       TEXT    NOT NULL,
+    declared_at   INTEGER NOT NULL,
+    identified_at INTEGER,
+    mitigated_at  INTEGER,
+    resolved_at   INTEGER,
+    summary       TEXT,
+    impact        TEXT,
+    commander     TEXT,
+    comms         TEXT,
+    scribe        TEXT
+) STRICT;
+-- At most one open incident per channel: the ingest path relies on it.
+CREATE UNIQUE INDEX incidents_open_channel ON incidents (channel) WHERE status <> 'resolved';
+CREATE INDEX incidents_channel ON incidents (channel);
+
+CREATE TABLE timeline (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    ts          TEXT    NOT NULL,
+    thread_ts   TEXT,
+    kind        TEXT    NOT NULL,
+    source      TEXT    NOT NULL CHECK (source IN ('message', 'edit', 'delete', 'pin',
+                        'reaction', 'note', 'status', 'command', 'bot', 'join')),
+    user_id     TEXT,
+    text        TEXT,
+    key_event   INTEGER NOT NULL DEFAULT 0,
+    pinned      INTEGER NOT NULL DEFAULT 0,
+    stage       TEXT    CHECK (stage IN ('detection', 'diagnosis', 'repair')),
+    edited      INTEGER NOT NULL DEFAULT 0,
+    deleted     INTEGER NOT NULL DEFAULT 0,
+    permalink   TEXT
+) STRICT;
+-- A Slack message appears once per incident; entries the bot makes itself may share a ts.
+CREATE UNIQUE INDEX timeline_message ON timeline (incident_id, ts)
+    WHERE source NOT IN ('note', 'status', 'command');
+CREATE INDEX timeline_order ON timeline (incident_id, ts);
+
+CREATE TABLE entry_edits (
+    id        INTEGER PRIMARY KEY,
+    entry_id  INTEGER NOT NULL REFERENCES timeline (id) ON DELETE CASCADE,
+    edited_ts TEXT    NOT NULL,
+    editor    TEXT,
+    old_text  TEXT    NOT NULL
+) STRICT;
+CREATE INDEX entry_edits_entry ON entry_edits (entry_id);
+
+-- Marking reactions only (key event and stages), one row per user and emoji, so removing
+-- one person's reaction keeps another person's mark.
+CREATE TABLE entry_reactions (
+    id        INTEGER PRIMARY KEY,
+    entry_id  INTEGER NOT NULL REFERENCES timeline (id) ON DELETE CASCADE,
+    user_id   TEXT    NOT NULL,
+    reaction  TEXT    NOT NULL,
+    key_event INTEGER NOT NULL,
+    stage     TEXT    CHECK (stage IN ('detection', 'diagnosis', 'repair')),
+    UNIQUE (entry_id, user_id, reaction)
+) STRICT;
+
+CREATE TABLE action_items (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    text        TEXT    NOT NULL,
+    owner       TEXT,
+    due         TEXT,
+    status      TEXT    NOT NULL CHECK (status IN ('open', 'done')),
+    created_at  INTEGER NOT NULL,
+    done_at     INTEGER
+) STRICT;
+CREATE INDEX action_items_incident ON action_items (incident_id);
+
+CREATE TABLE drafts (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    version     INTEGER NOT NULL,
+    markdown    TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    UNIQUE (incident_id, version)
+) STRICT;
+
+CREATE TABLE users (
+    id           TEXT    PRIMARY KEY,
+    display_name TEXT    NOT NULL,
+    is_bot       INTEGER NOT NULL,
+    fetched_at   INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE processed_events (
+    event_id     TEXT    PRIMARY KEY,
+    processed_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX processed_events_time ON processed_events (processed_at);
+
+-- Counts and categories only: the message that triggered a nudge is never stored.
+CREATE TABLE nudges (
+    id         INTEGER PRIMARY KEY,
+    user_id    TEXT    NOT NULL,
+    category   TEXT    NOT NULL,
+    rule_id    TEXT    NOT NULL,
+    channel    TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX nudges_user ON nudges (user_id, created_at);
+
+CREATE TABLE nudge_votes (
+    rule_id     TEXT    PRIMARY KEY,
+    helpful     INTEGER NOT NULL DEFAULT 0,
+    not_helpful INTEGER NOT NULL DEFAULT 0
+) STRICT, WITHOUT ROWID;
+)sql";
+
+// Version 2: full-text search. External-content FTS5 tables kept in sync by triggers; the
+// 'delete' commands need the old text, which the triggers have, so deleted or edited text
+// leaves the index. Rows from version 1 are indexed by 'rebuild'.
+constexpr const char* k_v2 = R"sql(
+CREATE VIRTUAL TABLE timeline_fts USING fts5 (
+    text, content = 'timeline', content_rowid = 'id', tokenize = 'porter unicode61');
+CREATE TRIGGER timeline_fts_insert AFTER INSERT ON timeline WHEN new.text IS NOT NULL BEGIN
+    INSERT INTO timeline_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER timeline_fts_delete AFTER DELETE ON timeline WHEN old.text IS NOT NULL BEGIN
+    INSERT INTO timeline_fts (timeline_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER timeline_fts_unindex AFTER UPDATE OF text ON timeline
+    WHEN old.text IS NOT NULL BEGIN
+    INSERT INTO timeline_fts (timeline_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER timeline_fts_reindex AFTER UPDATE OF text ON timeline
+    WHEN new.text IS NOT NULL BEGIN
+    INSERT INTO timeline_fts (rowid, text) VALUES (new.id, new.text);
+END;
+INSERT INTO timeline_fts (timeline_fts) VALUES ('rebuild');
+
+CREATE VIRTUAL TABLE drafts_fts USING fts5 (
+    markdown, content = 'drafts', content_rowid = 'id', tokenize = 'porter unicode61');
+CREATE TRIGGER drafts_fts_insert AFTER INSERT ON drafts BEGIN
+    INSERT INTO drafts_fts (rowid, markdown) VALUES (new.id, new.markdown);
+END;
+CREATE TRIGGER drafts_fts_delete AFTER DELETE ON drafts BEGIN
+    INSERT INTO drafts_fts (drafts_fts, rowid, markdown) VALUES ('delete', old.id, old.markdown);
+END;
+INSERT INTO drafts_fts (drafts_fts) VALUES ('rebuild');
+
+CREATE VIRTUAL TABLE incidents_fts USING fts5 (
+    title, summary, impact, content = 'incidents', content_rowid = 'id',
+    tokenize = 'porter unicode61');
+CREATE TRIGGER incidents_fts_insert AFTER INSERT ON incidents BEGIN
+    INSERT INTO incidents_fts (rowid, title, summary, impact)
+    VALUES (new.id, new.title, new.summary, new.impact);
+END;
+CREATE TRIGGER incidents_fts_update AFTER UPDATE OF title, summary, impact ON incidents BEGIN
+    INSERT INTO incidents_fts (incidents_fts, rowid, title, summary, impact)
+    VALUES ('delete', old.id, old.title, old.summary, old.impact);
+    INSERT INTO incidents_fts (rowid, title, summary, impact)
+    VALUES (new.id, new.title, new.summary, new.impact);
+END;
+INSERT INTO incidents_fts (incidents_fts) VALUES ('rebuild');
+)sql";
+
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}};
+
+}  // namespace
+
+std::span<const migration> migrations() { return k_migrations; }
+
+}  // namespace incident_bot::detail

@@ -1,0 +1,995 @@
+#include "incident_bot/store/store.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <unordered_map>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include "store/schema.hpp"
+
+namespace incident_bot {
+
+namespace {
+
+using std::chrono::system_clock;
+
+// Select lists shared by the row readers below; the column order is what read_* expect.
+#define INCIDENT_COLUMNS                                                                    \
+    "id, title, severity, status, channel, declared_at, identified_at, mitigated_at, "      \
+    "resolved_at, summary, impact, commander, comms, scribe"
+#define ENTRY_COLUMNS                                                                       \
+    "id, incident_id, ts, thread_ts, kind, source, user_id, text, key_event, pinned, "      \
+    "stage, edited, deleted, permalink"
+#define ACTION_COLUMNS "id, incident_id, text, owner, due, status, created_at, done_at"
+
+// Every statement the store runs. Prepared on first use and reused (see impl::prepare).
+namespace sql {
+constexpr const char* begin = "BEGIN IMMEDIATE";
+constexpr const char* commit = "COMMIT";
+constexpr const char* rollback = "ROLLBACK";
+constexpr const char* savepoint = "SAVEPOINT nested";
+constexpr const char* release = "RELEASE nested";
+constexpr const char* rollback_to = "ROLLBACK TO nested";
+
+constexpr const char* insert_incident =
+    "INSERT INTO incidents (title, severity, status, channel, declared_at, resolved_at, "
+    "commander) VALUES (?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* get_incident = "SELECT " INCIDENT_COLUMNS " FROM incidents WHERE id = ?";
+constexpr const char* list_incidents =
+    "SELECT " INCIDENT_COLUMNS " FROM incidents WHERE ?1 = 0 OR status <> 'resolved' ORDER BY id";
+constexpr const char* find_open_incident = "SELECT " INCIDENT_COLUMNS
+                                           " FROM incidents WHERE channel = ? AND status <> "
+                                           "'resolved'";
+// COALESCE keeps the first time an incident reached each status.
+constexpr const char* set_status =
+    "UPDATE incidents SET status = ?2, "
+    "identified_at = CASE WHEN ?2 IN ('identified', 'mitigated', 'resolved') "
+    "THEN COALESCE(identified_at, ?3) ELSE identified_at END, "
+    "mitigated_at = CASE WHEN ?2 IN ('mitigated', 'resolved') "
+    "THEN COALESCE(mitigated_at, ?3) ELSE mitigated_at END, "
+    "resolved_at = CASE WHEN ?2 = 'resolved' THEN COALESCE(resolved_at, ?3) ELSE resolved_at END "
+    "WHERE id = ?1";
+constexpr const char* set_severity = "UPDATE incidents SET severity = ?2 WHERE id = ?1";
+constexpr const char* set_commander = "UPDATE incidents SET commander = ?2 WHERE id = ?1";
+constexpr const char* set_comms = "UPDATE incidents SET comms = ?2 WHERE id = ?1";
+constexpr const char* set_scribe = "UPDATE incidents SET scribe = ?2 WHERE id = ?1";
+constexpr const char* set_summary = "UPDATE incidents SET summary = ?2 WHERE id = ?1";
+constexpr const char* set_impact = "UPDATE incidents SET impact = ?2 WHERE id = ?1";
+
+// A reaction can arrive before its message (Slack does not order events); the message
+// then fills in the placeholder the reaction left.
+constexpr const char* insert_entry =
+    "INSERT INTO timeline (incident_id, ts, thread_ts, kind, source, user_id, text, key_event, "
+    "pinned, edited, deleted, permalink) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11) "
+    "ON CONFLICT (incident_id, ts) WHERE source NOT IN ('note', 'status', 'command') "
+    "DO UPDATE SET thread_ts = excluded.thread_ts, kind = excluded.kind, "
+    "source = excluded.source, user_id = excluded.user_id, text = excluded.text, "
+    "edited = excluded.edited, deleted = excluded.deleted, permalink = excluded.permalink, "
+    "pinned = pinned OR excluded.pinned, key_event = key_event OR excluded.key_event "
+    "WHERE timeline.source = 'reaction' AND timeline.text IS NULL AND excluded.source <> "
+    "'reaction' "
+    "RETURNING id";
+constexpr const char* find_entry = "SELECT " ENTRY_COLUMNS
+                                   " FROM timeline WHERE incident_id = ? AND ts = ? AND source "
+                                   "NOT IN ('note', 'status', 'command')";
+constexpr const char* list_timeline = "SELECT " ENTRY_COLUMNS
+                                      " FROM timeline WHERE incident_id = ?1 AND (?2 = 0 OR "
+                                      "source NOT IN ('bot', 'join')) ORDER BY ts, id";
+constexpr const char* entry_text = "SELECT text, deleted FROM timeline WHERE id = ?";
+constexpr const char* insert_edit =
+    "INSERT INTO entry_edits (entry_id, edited_ts, editor, old_text) VALUES (?, ?, ?, ?)";
+constexpr const char* update_text =
+    "UPDATE timeline SET text = ?2, edited = 1 WHERE id = ?1 AND deleted = 0";
+constexpr const char* edit_history =
+    "SELECT edited_ts, editor, old_text FROM entry_edits WHERE entry_id = ? ORDER BY id";
+constexpr const char* mark_deleted =
+    "UPDATE timeline SET text = NULL, deleted = 1 WHERE id = ? AND deleted = 0";
+constexpr const char* drop_history = "DELETE FROM entry_edits WHERE entry_id = ?";
+constexpr const char* set_pinned = "UPDATE timeline SET pinned = ?2 WHERE id = ?1";
+constexpr const char* insert_reaction =
+    "INSERT INTO entry_reactions (entry_id, user_id, reaction, key_event, stage) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+constexpr const char* delete_reaction =
+    "DELETE FROM entry_reactions WHERE entry_id = ? AND user_id = ? AND reaction = ?";
+// key_event and stage are derived from the pin and the marking reactions still present.
+constexpr const char* derive_marks =
+    "UPDATE timeline SET key_event = pinned OR EXISTS (SELECT 1 FROM entry_reactions r "
+    "WHERE r.entry_id = ?1 AND r.key_event), stage = (SELECT r.stage FROM entry_reactions r "
+    "WHERE r.entry_id = ?1 AND r.stage IS NOT NULL ORDER BY r.id LIMIT 1) WHERE id = ?1";
+
+constexpr const char* insert_action =
+    "INSERT INTO action_items (incident_id, text, owner, due, status, created_at) "
+    "VALUES (?, ?, ?, ?, 'open', ?)";
+constexpr const char* list_actions =
+    "SELECT " ACTION_COLUMNS
+    " FROM action_items WHERE (?1 = 'all' OR status = 'open') AND (?1 <> 'overdue' OR (due IS "
+    "NOT NULL AND due < ?2)) AND (?3 IS NULL OR owner = ?3) AND (?4 IS NULL OR created_at >= "
+    "?4) AND (?5 IS NULL OR incident_id = ?5) ORDER BY id";
+constexpr const char* complete_action =
+    "UPDATE action_items SET status = 'done', done_at = ?2 WHERE id = ?1 AND status = 'open'";
+
+constexpr const char* insert_draft =
+    "INSERT INTO drafts (incident_id, version, markdown, created_at) SELECT ?1, "
+    "COALESCE(MAX(version), 0) + 1, ?2, ?3 FROM drafts WHERE incident_id = ?1 RETURNING version";
+constexpr const char* latest_draft =
+    "SELECT incident_id, version, markdown, created_at FROM drafts WHERE incident_id = ? "
+    "ORDER BY version DESC LIMIT 1";
+
+constexpr const char* get_user =
+    "SELECT id, display_name, is_bot, fetched_at FROM users WHERE id = ?";
+constexpr const char* put_user =
+    "INSERT INTO users (id, display_name, is_bot, fetched_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, "
+    "is_bot = excluded.is_bot, fetched_at = excluded.fetched_at";
+
+constexpr const char* mark_processed =
+    "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING";
+constexpr const char* prune_processed = "DELETE FROM processed_events WHERE processed_at < ?";
+
+constexpr const char* insert_nudge =
+    "INSERT INTO nudges (user_id, category, rule_id, channel, created_at) VALUES (?, ?, ?, ?, ?)";
+constexpr const char* count_nudges =
+    "SELECT COUNT(*) FROM nudges WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR "
+    "category = ?2) AND (?3 IS NULL OR created_at >= ?3)";
+constexpr const char* vote_nudge =
+    "INSERT INTO nudge_votes (rule_id, helpful, not_helpful) VALUES (?1, ?2, 1 - ?2) "
+    "ON CONFLICT (rule_id) DO UPDATE SET helpful = helpful + ?2, not_helpful = not_helpful + 1 "
+    "- ?2";
+constexpr const char* votes_for =
+    "SELECT helpful, not_helpful FROM nudge_votes WHERE rule_id = ?";
+
+// Best rank of each incident over the three indexes; bm25 is lower for better matches.
+constexpr const char* search =
+    "WITH hits (incident_id, score) AS ("
+    " SELECT t.incident_id, bm25(timeline_fts) FROM timeline_fts"
+    " JOIN timeline t ON t.id = timeline_fts.rowid WHERE timeline_fts MATCH ?1"
+    " UNION ALL SELECT d.incident_id, bm25(drafts_fts) FROM drafts_fts"
+    " JOIN drafts d ON d.id = drafts_fts.rowid WHERE drafts_fts MATCH ?1"
+    " UNION ALL SELECT rowid, bm25(incidents_fts) FROM incidents_fts WHERE incidents_fts MATCH ?1)"
+    " SELECT " INCIDENT_COLUMNS
+    " FROM incidents JOIN (SELECT incident_id, MIN(score) AS score FROM hits"
+    " GROUP BY incident_id) h ON h.incident_id = incidents.id ORDER BY h.score, id LIMIT ?2";
+}  // namespace sql
+
+// ---- conversions --------------------------------------------------------------------------
+
+constexpr std::string_view k_status_names[] = {"investigating", "identified", "mitigated",
+                                               "resolved"};
+constexpr std::string_view k_source_names[] = {
+    "message", "edit", "delete", "pin", "reaction", "note", "status", "command", "bot", "join"};
+constexpr std::string_view k_stage_names[] = {"detection", "diagnosis", "repair"};
+constexpr std::string_view k_role_names[] = {"commander", "comms", "scribe"};
+
+template <class Enum, std::size_t N>
+std::optional<Enum> parse_enum(std::string_view s, const std::string_view (&names)[N]) {
+    for (std::size_t i = 0; i < N; ++i)
+        if (names[i] == s) return static_cast<Enum>(i);
+    return std::nullopt;
+}
+
+std::int64_t to_db(unix_time t) { return t.time_since_epoch().count(); }
+unix_time to_time(std::int64_t s) { return unix_time(std::chrono::seconds(s)); }
+
+std::string day_text(std::chrono::sys_days d) {
+    const std::chrono::year_month_day ymd(d);
+    char buf[16];
+    std::snprintf(buf,
+                  sizeof buf,
+                  "%04d-%02u-%02u",
+                  static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()));
+    return buf;
+}
+
+std::optional<std::chrono::sys_days> parse_day(const std::string& s) {
+    int y = 0;
+    unsigned m = 0, d = 0;
+    if (std::sscanf(s.c_str(), "%d-%u-%u", &y, &m, &d) != 3) return std::nullopt;
+    const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(m),
+                                          std::chrono::day(d)};
+    if (!ymd.ok()) return std::nullopt;
+    return std::chrono::sys_days(ymd);
+}
+
+void bind_opt(SQLite::Statement& s, int index, const std::optional<std::string>& v) {
+    if (v) s.bind(index, *v);
+    else s.bind(index);
+}
+
+void bind_opt(SQLite::Statement& s, int index, const std::optional<unix_time>& v) {
+    if (v) s.bind(index, to_db(*v));
+    else s.bind(index);
+}
+
+std::optional<std::string> opt_text(const SQLite::Column& c) {
+    if (c.isNull()) return std::nullopt;
+    return c.getString();
+}
+
+std::optional<unix_time> opt_time(const SQLite::Column& c) {
+    if (c.isNull()) return std::nullopt;
+    return to_time(c.getInt64());
+}
+
+incident read_incident(const SQLite::Statement& s) {
+    incident i;
+    i.id = s.getColumn(0).getInt64();
+    i.title = s.getColumn(1).getString();
+    i.severity = s.getColumn(2).getInt();
+    i.status = parse_incident_status(s.getColumn(3).getText()).value_or(incident_status::resolved);
+    i.channel = s.getColumn(4).getString();
+    i.declared_at = to_time(s.getColumn(5).getInt64());
+    i.identified_at = opt_time(s.getColumn(6));
+    i.mitigated_at = opt_time(s.getColumn(7));
+    i.resolved_at = opt_time(s.getColumn(8));
+    i.summary = opt_text(s.getColumn(9));
+    i.impact = opt_text(s.getColumn(10));
+    i.commander = opt_text(s.getColumn(11));
+    i.comms = opt_text(s.getColumn(12));
+    i.scribe = opt_text(s.getColumn(13));
+    return i;
+}
+
+timeline_entry read_entry(const SQLite::Statement& s) {
+    timeline_entry e;
+    e.id = s.getColumn(0).getInt64();
+    e.incident_id = s.getColumn(1).getInt64();
+    e.ts = s.getColumn(2).getString();
+    e.thread_ts = opt_text(s.getColumn(3));
+    e.kind = s.getColumn(4).getString();
+    e.source = parse_entry_source(s.getColumn(5).getText()).value_or(entry_source::message);
+    e.user = opt_text(s.getColumn(6));
+    e.text = opt_text(s.getColumn(7));
+    e.key_event = s.getColumn(8).getInt() != 0;
+    e.pinned = s.getColumn(9).getInt() != 0;
+    if (auto st = opt_text(s.getColumn(10))) e.stage = parse_incident_stage(*st);
+    e.edited = s.getColumn(11).getInt() != 0;
+    e.deleted = s.getColumn(12).getInt() != 0;
+    e.permalink = opt_text(s.getColumn(13));
+    return e;
+}
+
+action_item read_action(const SQLite::Statement& s) {
+    action_item a;
+    a.id = s.getColumn(0).getInt64();
+    a.incident_id = s.getColumn(1).getInt64();
+    a.text = s.getColumn(2).getString();
+    a.owner = opt_text(s.getColumn(3));
+    if (auto due = opt_text(s.getColumn(4))) a.due = parse_day(*due);
+    a.done = s.getColumn(5).getString() == "done";
+    a.created_at = to_time(s.getColumn(6).getInt64());
+    a.done_at = opt_time(s.getColumn(7));
+    return a;
+}
+
+// Turns free text into an FTS5 query: every word quoted (so FTS syntax in user input is
+// inert) with a prefix star, all required.
+std::string fts_query(std::string_view words) {
+    std::string out, word;
+    auto flush = [&] {
+        if (word.empty()) return;
+        if (!out.empty()) out += ' ';
+        out += '"' + word + "\"*";
+        word.clear();
+    };
+    for (char c : words) {
+        const auto u = static_cast<unsigned char>(c);
+        // Bytes >= 0x80 are UTF-8 letters as far as the unicode61 tokenizer is concerned.
+        if (std::isalnum(u) || u >= 0x80) word += c;
+        else flush();
+    }
+    flush();
+    return out;
+}
+
+}  // namespace
+
+// ---- enum text ------------------------------------------------------------------------------
+
+std::string_view to_string(incident_status s) { return k_status_names[static_cast<int>(s)]; }
+std::string_view to_string(entry_source s) { return k_source_names[static_cast<int>(s)]; }
+std::string_view to_string(incident_stage s) { return k_stage_names[static_cast<int>(s)]; }
+std::string_view to_string(incident_role r) { return k_role_names[static_cast<int>(r)]; }
+
+std::optional<incident_status> parse_incident_status(std::string_view s) {
+    return parse_enum<incident_status>(s, k_status_names);
+}
+std::optional<entry_source> parse_entry_source(std::string_view s) {
+    return parse_enum<entry_source>(s, k_source_names);
+}
+std::optional<incident_stage> parse_incident_stage(std::string_view s) {
+    return parse_enum<incident_stage>(s, k_stage_names);
+}
+
+std::optional<std::string> canonical_ts(std::string_view ts) {
+    const auto dot = ts.find('.');
+    if (dot == std::string_view::npos || dot == 0 || dot > 10) return std::nullopt;
+    const auto secs = ts.substr(0, dot);
+    const auto frac = ts.substr(dot + 1);
+    if (frac.empty() || frac.size() > 6) return std::nullopt;
+    for (char c : secs)
+        if (c < '0' || c > '9') return std::nullopt;
+    for (char c : frac)
+        if (c < '0' || c > '9') return std::nullopt;
+    std::string out(10 - secs.size(), '0');
+    out += secs;
+    out += '.';
+    out += frac;
+    out.append(6 - frac.size(), '0');
+    return out;
+}
+
+// ---- impl -----------------------------------------------------------------------------------
+
+struct store::impl {
+    std::string path;
+    SQLite::Database db;
+    std::function<system_clock::time_point()> clock;
+    // Open transaction depth: 0 means autocommit; deeper levels are savepoints.
+    int depth = 0;
+    std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements;
+
+    impl(const std::string& p, int flags, std::function<system_clock::time_point()> c)
+        : path(p), db(p, flags), clock(std::move(c)) {}
+
+    SQLite::Statement& prepare(const char* text) {
+        auto& slot = statements[text];
+        if (!slot) slot = std::make_unique<SQLite::Statement>(db, text);
+        return *slot;
+    }
+
+    unix_time now_seconds() const {
+        return std::chrono::floor<std::chrono::seconds>(clock());
+    }
+
+    // A synthetic ts for entries the bot makes, in the same canonical form as Slack's.
+    std::string now_ts() const {
+        const auto us =
+            std::chrono::duration_cast<std::chrono::microseconds>(clock().time_since_epoch())
+                .count();
+        char buf[32];
+        std::snprintf(buf,
+                      sizeof buf,
+                      "%010lld.%06lld",
+                      static_cast<long long>(us / 1'000'000),
+                      static_cast<long long>(us % 1'000'000));
+        return buf;
+    }
+
+    void begin();
+    void commit();
+    void rollback() noexcept;
+    std::int64_t add_status_entry(std::int64_t incident_id,
+                                  const char* kind,
+                                  const std::optional<std::string>& by,
+                                  std::string text);
+};
+
+namespace {
+
+// One use of a cached statement: bindings cleared on entry, reset on exit so no read
+// transaction stays open between calls (it would pin the WAL and block checkpoints).
+class use {
+public:
+    use(store::impl& i, const char* text) : s_(i.prepare(text)) { s_.clearBindings(); }
+    ~use() { s_.tryReset(); }
+    use(const use&) = delete;
+    use& operator=(const use&) = delete;
+    SQLite::Statement* operator->() { return &s_; }
+    SQLite::Statement& operator*() { return s_; }
+
+private:
+    SQLite::Statement& s_;
+};
+
+void run(store::impl& i, const char* text) {
+    use s(i, text);
+    s->exec();
+}
+
+}  // namespace
+
+void store::impl::begin() {
+    run(*this, depth == 0 ? sql::begin : sql::savepoint);
+    ++depth;
+}
+
+void store::impl::commit() {
+    run(*this, depth == 1 ? sql::commit : sql::release);
+    --depth;
+}
+
+void store::impl::rollback() noexcept {
+    // After some errors (SQLITE_FULL, IOERR) SQLite has already rolled back; the statements
+    // then fail harmlessly, which is why the results are ignored.
+    if (depth == 1) {
+        db.tryExec(sql::rollback);
+    } else {
+        db.tryExec(sql::rollback_to);
+        db.tryExec(sql::release);
+    }
+    --depth;
+}
+
+transaction::transaction(store& s) : impl_(*s.impl_) { impl_.begin(); }
+
+transaction::~transaction() {
+    if (!done_) impl_.rollback();
+}
+
+void transaction::commit() {
+    impl_.commit();
+    done_ = true;
+}
+
+// ---- opening --------------------------------------------------------------------------------
+
+namespace {
+
+int pragma_int(SQLite::Database& db, const char* pragma) {
+    SQLite::Statement s(db, pragma);
+    return s.executeStep() ? s.getColumn(0).getInt() : 0;
+}
+
+[[noreturn]] void refuse(const std::string& path, const std::string& why) {
+    throw store_error("database '" + path + "': " + why);
+}
+
+// Applies the missing migrations in one transaction, re-reading the version inside it in
+// case another process upgraded the file meanwhile.
+void migrate(SQLite::Database& db, const std::string& path) {
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::EXCLUSIVE);
+    const int version = pragma_int(db, "PRAGMA user_version");
+    if (version > store::schema_version) return;  // checked by the caller after commit
+    for (const auto& m : detail::migrations()) {
+        if (m.version <= version) continue;
+        try {
+            db.exec(m.sql);
+        } catch (const SQLite::Exception& e) {
+            refuse(path, "migration to schema " + std::to_string(m.version) + " failed: " +
+                             e.what());
+        }
+    }
+    // PRAGMAs take no bound parameters; both values are our own constants.
+    db.exec("PRAGMA application_id = " + std::to_string(store::application_id));
+    db.exec("PRAGMA user_version = " + std::to_string(store::schema_version));
+    tx.commit();
+}
+
+}  // namespace
+
+store::store(const std::string& path, open_mode mode, store_options options) {
+    namespace fs = std::filesystem;
+    if (mode == open_mode::read_only && !fs::exists(path))
+        refuse(path, "no such file (run the bot or `incident-bot import` first)");
+    if (!options.clock) options.clock = [] { return system_clock::now(); };
+    const int flags = mode == open_mode::read_only ? SQLite::OPEN_READONLY
+                                                   : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+    try {
+        impl_ = std::make_unique<impl>(path, flags, std::move(options.clock));
+        auto& db = impl_->db;
+        db.setBusyTimeout(static_cast<int>(options.busy_timeout.count()));
+
+        // The first read fails with SQLITE_NOTADB when the file is not SQLite at all.
+        const int app_id = pragma_int(db, "PRAGMA application_id");
+        int version = pragma_int(db, "PRAGMA user_version");
+        const int objects = pragma_int(db, "SELECT COUNT(*) FROM sqlite_schema");
+        if (app_id != application_id && !(app_id == 0 && version == 0 && objects == 0))
+            refuse(path, "not an incident-bot database (application_id " +
+                             std::to_string(app_id) + "); refusing to touch it");
+        if (version > schema_version)
+            refuse(path, "schema version " + std::to_string(version) +
+                             " is newer than this build supports (" +
+                             std::to_string(schema_version) + "); upgrade incident-bot");
+
+        if (mode == open_mode::read_write) {
+            // journal_mode cannot change inside a transaction, so it comes first.
+            db.exec("PRAGMA journal_mode = WAL");
+            db.exec(options.sync_every_commit ? "PRAGMA synchronous = FULL"
+                                              : "PRAGMA synchronous = NORMAL");
+            if (version < schema_version) migrate(db, path);
+            version = pragma_int(db, "PRAGMA user_version");
+            if (version != schema_version)
+                refuse(path, "schema version " + std::to_string(version) +
+                                 " changed while opening; refusing to use it");
+        } else if (version < schema_version) {
+            refuse(path, "schema version " + std::to_string(version) +
+                             " is older than this build's " + std::to_string(schema_version) +
+                             "; start the bot once to upgrade it");
+        }
+        db.exec("PRAGMA foreign_keys = ON");
+    } catch (const SQLite::Exception& e) {
+        refuse(path, std::string("cannot open: ") + e.what());
+    }
+}
+
+store::~store() = default;
+
+const std::string& store::path() const { return impl_->path; }
+
+std::chrono::system_clock::time_point store::now() const { return impl_->clock(); }
+
+// ---- incidents ------------------------------------------------------------------------------
+
+incident store::create_incident(const new_incident& n) {
+    auto& i = *impl_;
+    const unix_time declared = n.declared_at.value_or(i.now_seconds());
+    use s(i, sql::insert_incident);
+    s->bind(1, n.title);
+    s->bind(2, n.severity);
+    s->bind(3, std::string(to_string(n.status)));
+    s->bind(4, n.channel);
+    s->bind(5, to_db(declared));
+    if (n.status == incident_status::resolved) s->bind(6, to_db(declared));
+    bind_opt(*s, 7, n.commander);
+    try {
+        s->exec();
+    } catch (const SQLite::Exception& e) {
+        if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE)
+            throw store_error("channel " + n.channel + " already has an open incident");
+        throw;
+    }
+    incident out;
+    out.id = i.db.getLastInsertRowid();
+    out.title = n.title;
+    out.severity = n.severity;
+    out.status = n.status;
+    out.channel = n.channel;
+    out.declared_at = declared;
+    if (n.status == incident_status::resolved) out.resolved_at = declared;
+    out.commander = n.commander;
+    return out;
+}
+
+std::optional<incident> store::get_incident(std::int64_t id) {
+    use s(*impl_, sql::get_incident);
+    s->bind(1, id);
+    if (!s->executeStep()) return std::nullopt;
+    return read_incident(*s);
+}
+
+std::vector<incident> store::list_incidents(bool open_only) {
+    use s(*impl_, sql::list_incidents);
+    s->bind(1, open_only ? 1 : 0);
+    std::vector<incident> out;
+    while (s->executeStep()) out.push_back(read_incident(*s));
+    return out;
+}
+
+std::optional<incident> store::find_open_incident(std::string_view channel) {
+    use s(*impl_, sql::find_open_incident);
+    s->bind(1, std::string(channel));
+    if (!s->executeStep()) return std::nullopt;
+    return read_incident(*s);
+}
+
+std::int64_t store::impl::add_status_entry(std::int64_t incident_id,
+                                           const char* kind,
+                                           const std::optional<std::string>& by,
+                                           std::string text) {
+    use s(*this, sql::insert_entry);
+    s->bind(1, incident_id);
+    s->bind(2, now_ts());
+    s->bind(3);
+    s->bind(4, kind);
+    s->bind(5, "status");
+    bind_opt(*s, 6, by);
+    s->bind(7, text);
+    s->bind(8, 0);
+    s->bind(9, 0);
+    s->bind(10, 0);
+    s->bind(11);
+    s->executeStep();
+    return s->getColumn(0).getInt64();
+}
+
+bool store::set_status(std::int64_t id,
+                       incident_status status,
+                       std::optional<std::string> by_user) {
+    transaction tx(*this);
+    const auto current = get_incident(id);
+    if (!current) return false;
+    if (current->status == status) return true;
+    {
+        use s(*impl_, sql::set_status);
+        s->bind(1, id);
+        s->bind(2, std::string(to_string(status)));
+        s->bind(3, to_db(impl_->now_seconds()));
+        try {
+            s->exec();
+        } catch (const SQLite::Exception& e) {
+            if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE)
+                throw store_error("channel " + current->channel + " already has an open incident");
+            throw;
+        }
+    }
+    impl_->add_status_entry(id,
+                            "status_change",
+                            by_user,
+                            "Status changed from " + std::string(to_string(current->status)) +
+                                " to " + std::string(to_string(status)));
+    tx.commit();
+    return true;
+}
+
+bool store::set_severity(std::int64_t id, int severity, std::optional<std::string> by_user) {
+    transaction tx(*this);
+    const auto current = get_incident(id);
+    if (!current) return false;
+    if (current->severity == severity) return true;
+    {
+        use s(*impl_, sql::set_severity);
+        s->bind(1, id);
+        s->bind(2, severity);
+        s->exec();
+    }
+    impl_->add_status_entry(id,
+                            "severity_change",
+                            by_user,
+                            "Severity changed from SEV" + std::to_string(current->severity) +
+                                " to SEV" + std::to_string(severity));
+    tx.commit();
+    return true;
+}
+
+bool store::set_role(std::int64_t id,
+                     incident_role role,
+                     std::optional<std::string> user,
+                     std::optional<std::string> by_user) {
+    if (user && user->empty()) user.reset();
+    transaction tx(*this);
+    const char* text = role == incident_role::commander ? sql::set_commander
+                       : role == incident_role::comms   ? sql::set_comms
+                                                        : sql::set_scribe;
+    {
+        use s(*impl_, text);
+        s->bind(1, id);
+        bind_opt(*s, 2, user);
+        if (s->exec() == 0) return false;
+    }
+    const std::string name(to_string(role));
+    impl_->add_status_entry(id,
+                            "role_change",
+                            by_user,
+                            user ? "<@" + *user + "> is now " + name : name + " unassigned");
+    tx.commit();
+    return true;
+}
+
+bool store::set_summary(std::int64_t id, std::string summary) {
+    use s(*impl_, sql::set_summary);
+    s->bind(1, id);
+    s->bind(2, summary);
+    return s->exec() > 0;
+}
+
+bool store::set_impact(std::int64_t id, std::string impact) {
+    use s(*impl_, sql::set_impact);
+    s->bind(1, id);
+    s->bind(2, impact);
+    return s->exec() > 0;
+}
+
+// ---- timeline -------------------------------------------------------------------------------
+
+std::optional<std::int64_t> store::add_entry(const timeline_entry& e) {
+    use s(*impl_, sql::insert_entry);
+    s->bind(1, e.incident_id);
+    s->bind(2, e.ts);
+    bind_opt(*s, 3, e.thread_ts);
+    s->bind(4, e.kind);
+    s->bind(5, std::string(to_string(e.source)));
+    bind_opt(*s, 6, e.user);
+    bind_opt(*s, 7, e.deleted ? std::nullopt : e.text);
+    s->bind(8, e.pinned ? 1 : 0);
+    s->bind(9, e.edited ? 1 : 0);
+    s->bind(10, e.deleted ? 1 : 0);
+    bind_opt(*s, 11, e.permalink);
+    // RETURNING yields no row when the conflict clause chose to do nothing.
+    if (!s->executeStep()) return std::nullopt;
+    return s->getColumn(0).getInt64();
+}
+
+std::int64_t store::add_note(std::int64_t incident_id, std::string user, std::string text) {
+    use s(*impl_, sql::insert_entry);
+    s->bind(1, incident_id);
+    s->bind(2, impl_->now_ts());
+    s->bind(3);
+    s->bind(4, "note");
+    s->bind(5, "note");
+    s->bind(6, user);
+    s->bind(7, text);
+    s->bind(8, 0);
+    s->bind(9, 0);
+    s->bind(10, 0);
+    s->bind(11);
+    s->executeStep();
+    return s->getColumn(0).getInt64();
+}
+
+std::optional<timeline_entry> store::find_entry(std::int64_t incident_id, std::string_view ts) {
+    use s(*impl_, sql::find_entry);
+    s->bind(1, incident_id);
+    s->bind(2, std::string(ts));
+    if (!s->executeStep()) return std::nullopt;
+    return read_entry(*s);
+}
+
+std::vector<timeline_entry> store::list_timeline(std::int64_t incident_id, timeline_view view) {
+    use s(*impl_, sql::list_timeline);
+    s->bind(1, incident_id);
+    s->bind(2, view == timeline_view::human ? 1 : 0);
+    std::vector<timeline_entry> out;
+    while (s->executeStep()) out.push_back(read_entry(*s));
+    return out;
+}
+
+bool store::apply_edit(std::int64_t entry_id,
+                       std::string new_text,
+                       std::string edited_ts,
+                       std::optional<std::string> editor) {
+    transaction tx(*this);
+    std::optional<std::string> old_text;
+    {
+        use s(*impl_, sql::entry_text);
+        s->bind(1, entry_id);
+        if (!s->executeStep() || s->getColumn(1).getInt() != 0) return false;
+        old_text = opt_text(s->getColumn(0));
+    }
+    if (old_text == new_text) return false;
+    if (old_text) {
+        use s(*impl_, sql::insert_edit);
+        s->bind(1, entry_id);
+        s->bind(2, edited_ts);
+        bind_opt(*s, 3, editor);
+        s->bind(4, *old_text);
+        s->exec();
+    }
+    {
+        use s(*impl_, sql::update_text);
+        s->bind(1, entry_id);
+        s->bind(2, new_text);
+        s->exec();
+    }
+    tx.commit();
+    return true;
+}
+
+std::vector<edit_record> store::edit_history(std::int64_t entry_id) {
+    use s(*impl_, sql::edit_history);
+    s->bind(1, entry_id);
+    std::vector<edit_record> out;
+    while (s->executeStep())
+        out.push_back({s->getColumn(0).getString(),
+                       opt_text(s->getColumn(1)),
+                       s->getColumn(2).getString()});
+    return out;
+}
+
+bool store::mark_deleted(std::int64_t entry_id) {
+    transaction tx(*this);
+    {
+        use s(*impl_, sql::mark_deleted);
+        s->bind(1, entry_id);
+        if (s->exec() == 0) return false;
+    }
+    {
+        use s(*impl_, sql::drop_history);
+        s->bind(1, entry_id);
+        s->exec();
+    }
+    tx.commit();
+    return true;
+}
+
+namespace {
+
+void derive_marks(store::impl& i, std::int64_t entry_id) {
+    use s(i, sql::derive_marks);
+    s->bind(1, entry_id);
+    s->exec();
+}
+
+}  // namespace
+
+bool store::set_pinned(std::int64_t entry_id, bool pinned) {
+    transaction tx(*this);
+    {
+        use s(*impl_, sql::set_pinned);
+        s->bind(1, entry_id);
+        s->bind(2, pinned ? 1 : 0);
+        if (s->exec() == 0) return false;
+    }
+    derive_marks(*impl_, entry_id);
+    tx.commit();
+    return true;
+}
+
+bool store::add_reaction(std::int64_t entry_id,
+                         std::string_view user,
+                         std::string_view reaction,
+                         const reaction_mark& mark) {
+    transaction tx(*this);
+    {
+        use s(*impl_, sql::insert_reaction);
+        s->bind(1, entry_id);
+        s->bind(2, std::string(user));
+        s->bind(3, std::string(reaction));
+        s->bind(4, mark.key_event ? 1 : 0);
+        if (mark.stage) s->bind(5, std::string(to_string(*mark.stage)));
+        else s->bind(5);
+        if (s->exec() == 0) return false;
+    }
+    derive_marks(*impl_, entry_id);
+    tx.commit();
+    return true;
+}
+
+bool store::remove_reaction(std::int64_t entry_id,
+                            std::string_view user,
+                            std::string_view reaction) {
+    transaction tx(*this);
+    {
+        use s(*impl_, sql::delete_reaction);
+        s->bind(1, entry_id);
+        s->bind(2, std::string(user));
+        s->bind(3, std::string(reaction));
+        if (s->exec() == 0) return false;
+    }
+    derive_marks(*impl_, entry_id);
+    tx.commit();
+    return true;
+}
+
+// ---- action items ---------------------------------------------------------------------------
+
+std::int64_t store::add_action_item(const action_item& item) {
+    use s(*impl_, sql::insert_action);
+    s->bind(1, item.incident_id);
+    s->bind(2, item.text);
+    bind_opt(*s, 3, item.owner);
+    if (item.due) s->bind(4, day_text(*item.due));
+    else s->bind(4);
+    s->bind(5, to_db(impl_->now_seconds()));
+    s->exec();
+    return impl_->db.getLastInsertRowid();
+}
+
+std::vector<action_item> store::list_action_items(const action_filter& f) {
+    const auto today =
+        f.today.value_or(std::chrono::floor<std::chrono::days>(impl_->now_seconds()));
+    use s(*impl_, sql::list_actions);
+    s->bind(1,
+            f.scope == action_scope::all       ? "all"
+            : f.scope == action_scope::overdue ? "overdue"
+                                               : "open");
+    // ISO dates compare correctly as text.
+    s->bind(2, day_text(today));
+    bind_opt(*s, 3, f.owner);
+    bind_opt(*s, 4, f.since);
+    if (f.incident_id) s->bind(5, *f.incident_id);
+    std::vector<action_item> out;
+    while (s->executeStep()) out.push_back(read_action(*s));
+    return out;
+}
+
+bool store::complete_action_item(std::int64_t id) {
+    use s(*impl_, sql::complete_action);
+    s->bind(1, id);
+    s->bind(2, to_db(impl_->now_seconds()));
+    return s->exec() > 0;
+}
+
+// ---- drafts ---------------------------------------------------------------------------------
+
+int store::add_draft(std::int64_t incident_id, std::string markdown) {
+    use s(*impl_, sql::insert_draft);
+    s->bind(1, incident_id);
+    s->bind(2, markdown);
+    s->bind(3, to_db(impl_->now_seconds()));
+    s->executeStep();
+    return s->getColumn(0).getInt();
+}
+
+std::optional<draft> store::latest_draft(std::int64_t incident_id) {
+    use s(*impl_, sql::latest_draft);
+    s->bind(1, incident_id);
+    if (!s->executeStep()) return std::nullopt;
+    return draft{s->getColumn(0).getInt64(),
+                 s->getColumn(1).getInt(),
+                 s->getColumn(2).getString(),
+                 to_time(s->getColumn(3).getInt64())};
+}
+
+// ---- users ----------------------------------------------------------------------------------
+
+std::optional<cached_user> store::get_user(std::string_view id,
+                                           std::optional<std::chrono::seconds> max_age) {
+    use s(*impl_, sql::get_user);
+    s->bind(1, std::string(id));
+    if (!s->executeStep()) return std::nullopt;
+    cached_user u{s->getColumn(0).getString(),
+                  s->getColumn(1).getString(),
+                  s->getColumn(2).getInt() != 0,
+                  to_time(s->getColumn(3).getInt64())};
+    if (max_age && impl_->now_seconds() - u.fetched_at > *max_age) return std::nullopt;
+    return u;
+}
+
+void store::put_user(const cached_user& u) {
+    use s(*impl_, sql::put_user);
+    s->bind(1, u.id);
+    s->bind(2, u.display_name);
+    s->bind(3, u.is_bot ? 1 : 0);
+    s->bind(4, to_db(u.fetched_at));
+    s->exec();
+}
+
+// ---- dedupe ---------------------------------------------------------------------------------
+
+bool store::mark_processed(std::string_view event_id) {
+    use s(*impl_, sql::mark_processed);
+    s->bind(1, std::string(event_id));
+    s->bind(2, to_db(impl_->now_seconds()));
+    return s->exec() > 0;
+}
+
+std::int64_t store::prune_processed(unix_time before) {
+    use s(*impl_, sql::prune_processed);
+    s->bind(1, to_db(before));
+    return s->exec();
+}
+
+// ---- nudges ---------------------------------------------------------------------------------
+
+void store::record_nudge(const nudge& n) {
+    use s(*impl_, sql::insert_nudge);
+    s->bind(1, n.user);
+    s->bind(2, n.category);
+    s->bind(3, n.rule_id);
+    s->bind(4, n.channel);
+    s->bind(5, to_db(n.at.value_or(impl_->now_seconds())));
+    s->exec();
+}
+
+std::int64_t store::count_nudges(const nudge_filter& f) {
+    use s(*impl_, sql::count_nudges);
+    bind_opt(*s, 1, f.user);
+    bind_opt(*s, 2, f.category);
+    bind_opt(*s, 3, f.since);
+    s->executeStep();
+    return s->getColumn(0).getInt64();
+}
+
+void store::vote_nudge(std::string_view rule_id, bool helpful) {
+    use s(*impl_, sql::vote_nudge);
+    s->bind(1, std::string(rule_id));
+    s->bind(2, helpful ? 1 : 0);
+    s->exec();
+}
+
+nudge_votes store::votes_for(std::string_view rule_id) {
+    use s(*impl_, sql::votes_for);
+    s->bind(1, std::string(rule_id));
+    if (!s->executeStep()) return {};
+    return {s->getColumn(0).getInt64(), s->getColumn(1).getInt64()};
+}
+
+// ---- search ---------------------------------------------------------------------------------
+
+std::vector<incident> store::search(std::string_view words, std::size_t limit) {
+    const std::string query = fts_query(words);
+    if (query.empty()) return {};
+    use s(*impl_, sql::search);
+    s->bind(1, query);
+    s->bind(2, static_cast<std::int64_t>(limit));
+    std::vector<incident> out;
+    while (s->executeStep()) out.push_back(read_incident(*s));
+    return out;
+}
+
+}  // namespace incident_bot

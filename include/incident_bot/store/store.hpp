@@ -1,0 +1,435 @@
+// The incident store: a repository over one SQLite file (WAL). Nothing else in the bot
+// writes SQL. One `store` object belongs to one thread; other threads reach the writer
+// through `ingest_queue::post` (store/ingest.hpp). Readers (the CLI) open their own store.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace incident_bot {
+
+/// Wall-clock time with second precision, as stored for incidents and action items.
+using unix_time = std::chrono::sys_seconds;
+
+/// Raised when the database cannot be used: missing file for a read-only open, a file that
+/// is not ours (foreign `application_id`, not SQLite at all), a schema newer than this
+/// build, or a failed migration. The message names the file and what is wrong.
+struct store_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// Lifecycle of an incident; every status but `resolved` counts as open.
+enum class incident_status { investigating, identified, mitigated, resolved };
+
+/// How a timeline entry came in.
+enum class entry_source {
+    message,   ///< a person's message in the incident channel
+    edit,      ///< first seen as an edit (the original predates the capture)
+    deletion,  ///< first seen as a deletion: only the fact survives
+    pin,       ///< first seen through a pin
+    reaction,  ///< placeholder for a message first seen through a marking reaction
+    note,      ///< a note added through the bot
+    status,    ///< status, severity or role change recorded by the store
+    command,   ///< a slash command used in the channel
+    bot,       ///< a message posted by a bot or integration
+    join       ///< someone joined the channel
+};
+
+/// Incident phase a stage reaction tags a message with; post-mortem metrics use these.
+enum class incident_stage { detection, diagnosis, repair };
+
+/// Incident role held by one person.
+enum class incident_role { commander, comms, scribe };
+
+/// Text forms used in the database, the CLI and JSON ("investigating", "delete", ...).
+std::string_view to_string(incident_status s);
+std::string_view to_string(entry_source s);
+std::string_view to_string(incident_stage s);
+std::string_view to_string(incident_role r);
+/// Inverse of to_string; nullopt for anything else.
+std::optional<incident_status> parse_incident_status(std::string_view s);
+std::optional<entry_source> parse_entry_source(std::string_view s);
+std::optional<incident_stage> parse_incident_stage(std::string_view s);
+
+/// Normalises a Slack `ts` ("1355517523.000005") to the fixed 10.6-digit form, so that text
+/// order is time order; nullopt when it is not digits, a dot and 1 to 6 digits.
+std::optional<std::string> canonical_ts(std::string_view ts);
+
+/// One incident row.
+struct incident {
+    /// Sequential id, starting at 1.
+    std::int64_t id = 0;
+    /// Short human title.
+    std::string title;
+    /// 1 (most severe) to 5.
+    int severity = 3;
+    /// Current status.
+    incident_status status = incident_status::investigating;
+    /// Slack channel id of the incident channel.
+    std::string channel;
+    /// When the incident was declared, identified, mitigated and resolved (first time each).
+    unix_time declared_at{};
+    std::optional<unix_time> identified_at;
+    std::optional<unix_time> mitigated_at;
+    std::optional<unix_time> resolved_at;
+    /// Free-text summary and customer impact, filled in during or after the incident.
+    std::optional<std::string> summary;
+    std::optional<std::string> impact;
+    /// Slack user ids of the role holders.
+    std::optional<std::string> commander;
+    std::optional<std::string> comms;
+    std::optional<std::string> scribe;
+};
+
+/// What `create_incident` needs.
+struct new_incident {
+    /// Short human title.
+    std::string title;
+    /// 1 (most severe) to 5.
+    int severity = 3;
+    /// Channel id; at most one open incident per channel.
+    std::string channel;
+    /// Declaration time; the store clock's now when absent.
+    std::optional<unix_time> declared_at;
+    /// Initial status (imports of finished incidents use `resolved`).
+    incident_status status = incident_status::investigating;
+    /// Slack user id of the commander, if known.
+    std::optional<std::string> commander;
+};
+
+/// One timeline entry; ordered by `ts`.
+struct timeline_entry {
+    /// Row id (ignored by `add_entry`).
+    std::int64_t id = 0;
+    /// Incident it belongs to.
+    std::int64_t incident_id = 0;
+    /// Slack `ts` in canonical form: the message's id in its channel and the ordering key.
+    /// Entries made by the bot itself get a synthetic ts from the store clock.
+    std::string ts;
+    /// Parent's ts for thread replies (never equal to `ts`).
+    std::optional<std::string> thread_ts;
+    /// Finer kind: Slack subtype or event ("message", "thread_broadcast", "channel_join",
+    /// "status_change", ...).
+    std::string kind = "message";
+    /// How the entry came in.
+    entry_source source = entry_source::message;
+    /// Author's Slack user id (bot id for bot messages without a user).
+    std::optional<std::string> user;
+    /// Current text; absent once deleted.
+    std::optional<std::string> text;
+    /// Marked for the post-mortem: pinned, or carries the key-event reaction.
+    bool key_event = false;
+    /// Currently pinned in the channel.
+    bool pinned = false;
+    /// Stage tag from a stage reaction (the earliest one still present wins).
+    std::optional<incident_stage> stage;
+    /// Edited at least once (history in `edit_history`).
+    bool edited = false;
+    /// Deleted in Slack: the text is gone, the fact stays.
+    bool deleted = false;
+    /// Link back to the message in Slack.
+    std::optional<std::string> permalink;
+};
+
+/// An earlier version of an edited message.
+struct edit_record {
+    /// ts of the edit (when the text below was replaced).
+    std::string edited_ts;
+    /// Who edited, when Slack says.
+    std::optional<std::string> editor;
+    /// The text before this edit.
+    std::string old_text;
+};
+
+/// What a reaction means for the timeline (from the capture configuration).
+struct reaction_mark {
+    /// The reaction marks the message as a key event.
+    bool key_event = false;
+    /// The reaction tags the message with a stage.
+    std::optional<incident_stage> stage;
+};
+
+/// Which entries `list_timeline` returns.
+enum class timeline_view {
+    all,   ///< everything
+    human  ///< without bot messages and joins
+};
+
+/// A follow-up task.
+struct action_item {
+    /// Sequential id, starting at 1.
+    std::int64_t id = 0;
+    /// Incident it came out of.
+    std::int64_t incident_id = 0;
+    /// What to do.
+    std::string text;
+    /// Slack user id of the owner, if assigned.
+    std::optional<std::string> owner;
+    /// Due date (UTC calendar day).
+    std::optional<std::chrono::sys_days> due;
+    /// Completed.
+    bool done = false;
+    /// When it was created and completed.
+    unix_time created_at{};
+    std::optional<unix_time> done_at;
+};
+
+/// Which action items `list_action_items` returns.
+enum class action_scope {
+    open,     ///< not done
+    overdue,  ///< not done and due before `action_filter::today`
+    all       ///< everything
+};
+
+/// Filters for `list_action_items`; absent fields do not filter.
+struct action_filter {
+    /// Open, overdue or all.
+    action_scope scope = action_scope::open;
+    /// Only this owner's items.
+    std::optional<std::string> owner;
+    /// Only items created at or after this time.
+    std::optional<unix_time> since;
+    /// Only this incident's items.
+    std::optional<std::int64_t> incident_id;
+    /// "Today" for `overdue`; the store clock's UTC day when absent.
+    std::optional<std::chrono::sys_days> today;
+};
+
+/// One version of a post-mortem draft.
+struct draft {
+    /// Incident it describes.
+    std::int64_t incident_id = 0;
+    /// 1 for the first draft, then +1 per saved version.
+    int version = 0;
+    /// The document.
+    std::string markdown;
+    /// When this version was saved.
+    unix_time created_at{};
+};
+
+/// A display name learned from `users.info` or an export's users.json.
+struct cached_user {
+    /// Slack user id.
+    std::string id;
+    /// Display name, else real name, else handle.
+    std::string display_name;
+    /// Bot or app user.
+    bool is_bot = false;
+    /// When it was fetched; callers refetch after their expiry.
+    unix_time fetched_at{};
+};
+
+/// A nudge the rules engine sent. Never holds message text.
+struct nudge {
+    /// Slack user id it was sent to.
+    std::string user;
+    /// Rule category ("blame", "speculation", ...).
+    std::string category;
+    /// Rule id within the rule set.
+    std::string rule_id;
+    /// Channel id where the triggering message was.
+    std::string channel;
+    /// When it was sent; the store clock's now when absent.
+    std::optional<unix_time> at;
+};
+
+/// Filters for `count_nudges`; absent fields do not filter.
+struct nudge_filter {
+    /// Only nudges sent to this user.
+    std::optional<std::string> user;
+    /// Only this category.
+    std::optional<std::string> category;
+    /// Only nudges at or after this time.
+    std::optional<unix_time> since;
+};
+
+/// Feedback tally for one rule.
+struct nudge_votes {
+    /// "This was helpful" votes.
+    std::int64_t helpful = 0;
+    /// "Not helpful" votes.
+    std::int64_t not_helpful = 0;
+};
+
+/// How `store` opens its file.
+enum class open_mode {
+    read_write,  ///< create if missing, apply migrations (the bot, import)
+    read_only    ///< the file must exist with the current schema (CLI readers)
+};
+
+/// Tuning for `store`.
+struct store_options {
+    /// How long a statement waits for another connection's lock (0: fail at once).
+    std::chrono::milliseconds busy_timeout{5'000};
+    /// true: fsync the WAL at every commit (survives power loss); false: synchronous=NORMAL
+    /// (survives a killed process, may lose the last commits on power loss).
+    bool sync_every_commit = true;
+    /// Time source for created/declared times and synthetic ts; tests fix it.
+    std::function<std::chrono::system_clock::time_point()> clock;
+};
+
+/// The repository. Every method is atomic on its own; group several with `transaction`.
+/// SQLite failures (disk full, I/O, lock timeouts) surface as SQLite::Exception.
+class store {
+public:
+    /// The schema version this build writes (`PRAGMA user_version`).
+    static constexpr int schema_version = 2;
+    /// Our `PRAGMA application_id` ("IBOT"); other values mean a foreign file.
+    static constexpr std::int32_t application_id = 0x49424f54;
+
+    /// Opens (and for read_write creates and migrates) the database. Throws store_error.
+    explicit store(const std::string& path,
+                   open_mode mode = open_mode::read_write,
+                   store_options options = {});
+    ~store();
+    store(const store&) = delete;
+    store& operator=(const store&) = delete;
+
+    /// The file's path as given.
+    const std::string& path() const;
+
+    // Incidents.
+
+    /// Creates an incident. Throws store_error when the channel already has an open one.
+    incident create_incident(const new_incident& n);
+    /// The incident with this id.
+    std::optional<incident> get_incident(std::int64_t id);
+    /// All incidents, or only open ones, by id.
+    std::vector<incident> list_incidents(bool open_only = false);
+    /// The open incident of a channel (the channels the bot watches).
+    std::optional<incident> find_open_incident(std::string_view channel);
+    /// Changes the status, stamps the first identified/mitigated/resolved time and records a
+    /// `status` entry. False for an unknown id; no-op (true) when unchanged.
+    bool set_status(std::int64_t id,
+                    incident_status status,
+                    std::optional<std::string> by_user = {});
+    /// Changes the severity and records a `status` entry. False for an unknown id.
+    bool set_severity(std::int64_t id, int severity, std::optional<std::string> by_user = {});
+    /// Assigns a role (empty user: unassigns) and records a `status` entry.
+    bool set_role(std::int64_t id,
+                  incident_role role,
+                  std::optional<std::string> user,
+                  std::optional<std::string> by_user = {});
+    /// Sets the summary or impact text. False for an unknown id.
+    bool set_summary(std::int64_t id, std::string summary);
+    bool set_impact(std::int64_t id, std::string impact);
+
+    // Timeline.
+
+    /// Adds an entry (id, key_event and stage are derived; `pinned` counts as key event).
+    /// Returns the new row id, or nullopt when a Slack message with this ts is already there.
+    /// A placeholder left by a reaction is filled in instead of duplicated.
+    std::optional<std::int64_t> add_entry(const timeline_entry& e);
+    /// Adds a note by a person through the bot, at the store clock's now.
+    std::int64_t add_note(std::int64_t incident_id, std::string user, std::string text);
+    /// The Slack-originated entry with this ts (notes and status entries excluded).
+    std::optional<timeline_entry> find_entry(std::int64_t incident_id, std::string_view ts);
+    /// Timeline of an incident in ts order.
+    std::vector<timeline_entry> list_timeline(std::int64_t incident_id,
+                                              timeline_view view = timeline_view::all);
+    /// Replaces the text and keeps the old one in the history. False when the entry is
+    /// missing, deleted, or the text did not change (Slack also sends message_changed for
+    /// link unfurls).
+    bool apply_edit(std::int64_t entry_id,
+                    std::string new_text,
+                    std::string edited_ts,
+                    std::optional<std::string> editor);
+    /// Earlier versions of an entry, oldest first.
+    std::vector<edit_record> edit_history(std::int64_t entry_id);
+    /// Marks deleted and drops the text, its history and its search index entry.
+    bool mark_deleted(std::int64_t entry_id);
+    /// Pins or unpins; the key-event flag follows.
+    bool set_pinned(std::int64_t entry_id, bool pinned);
+    /// Records one user's marking reaction and re-derives key_event and stage. False when
+    /// that user's reaction was already there.
+    bool add_reaction(std::int64_t entry_id,
+                      std::string_view user,
+                      std::string_view reaction,
+                      const reaction_mark& mark);
+    /// Removes one user's reaction and re-derives key_event and stage. False when absent.
+    bool remove_reaction(std::int64_t entry_id, std::string_view user, std::string_view reaction);
+
+    // Action items.
+
+    /// Adds an item (id, done, created_at and done_at are set by the store); returns its id.
+    std::int64_t add_action_item(const action_item& item);
+    /// Items matching the filter, by id.
+    std::vector<action_item> list_action_items(const action_filter& filter = {});
+    /// Marks done at the store clock's now. False for an unknown or already done item.
+    bool complete_action_item(std::int64_t id);
+
+    // Post-mortem drafts.
+
+    /// Saves a new version; returns its version number.
+    int add_draft(std::int64_t incident_id, std::string markdown);
+    /// The newest version.
+    std::optional<draft> latest_draft(std::int64_t incident_id);
+
+    // User cache.
+
+    /// A cached user; nullopt when unknown or fetched longer than `max_age` ago.
+    std::optional<cached_user> get_user(std::string_view id,
+                                        std::optional<std::chrono::seconds> max_age = {});
+    /// Inserts or refreshes a user.
+    void put_user(const cached_user& u);
+
+    // Event dedupe.
+
+    /// Records an Events API `event_id`; false when it was already processed. Call it in the
+    /// same `transaction` as the event's writes, so a crash cannot separate the two.
+    bool mark_processed(std::string_view event_id);
+    /// Forgets event ids processed before `before` (Slack stops retrying after minutes).
+    std::int64_t prune_processed(unix_time before);
+
+    // Nudges.
+
+    /// Records a nudge (categories and rule ids only).
+    void record_nudge(const nudge& n);
+    /// Number of nudges matching the filter.
+    std::int64_t count_nudges(const nudge_filter& filter = {});
+    /// Counts one feedback vote for a rule.
+    void vote_nudge(std::string_view rule_id, bool helpful);
+    /// Votes so far for a rule.
+    nudge_votes votes_for(std::string_view rule_id);
+
+    // Search.
+
+    /// Incidents whose timeline, post-mortem drafts, title, summary or impact contain all of
+    /// the words (prefix match, stemmed), best match first. Punctuation is ignored.
+    std::vector<incident> search(std::string_view words, std::size_t limit = 20);
+
+    /// The store clock's now.
+    std::chrono::system_clock::time_point now() const;
+
+    struct impl;
+
+private:
+    friend class transaction;
+    std::unique_ptr<impl> impl_;
+};
+
+/// Groups store calls into one atomic unit; rolls back unless committed. Nests: an inner
+/// transaction is a savepoint of the outer one. Not movable; scope it.
+class transaction {
+public:
+    explicit transaction(store& s);
+    ~transaction();
+    transaction(const transaction&) = delete;
+    transaction& operator=(const transaction&) = delete;
+
+    /// Makes the changes permanent (or part of the enclosing transaction).
+    void commit();
+
+private:
+    store::impl& impl_;
+    bool done_ = false;
+};
+
+}  // namespace incident_bot

@@ -7,6 +7,7 @@ packages=(
     build-essential cmake ninja-build ccache pkg-config
     libboost1.81-dev libssl-dev nlohmann-json3-dev
     libsqlitecpp-dev libsqlite3-dev
+    libre2-dev
     libgtest-dev libgmock-dev
     openssl ca-certificates
 )

@@ -1,0 +1,315 @@
+// Rule loading and matching. All patterns of all rules go into one RE2::Set, a single DFA
+// pass that answers "did anything match?" for the common clean message; only on a hit do the
+// individual patterns run again for positions, and the ignore patterns for suppression.
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include "incident_bot/rules/engine.hpp"
+
+namespace incident_bot {
+
+struct rule_set::impl {
+    /// A compiled pattern and the rule it belongs to.
+    struct pattern {
+        std::size_t rule_index;
+        std::unique_ptr<RE2> re;
+    };
+
+    std::vector<rule> rules;
+    std::vector<std::string> global_ignore;
+    std::vector<pattern> patterns;                       // index = RE2::Set index
+    std::vector<std::vector<std::unique_ptr<RE2>>> rule_ignores;  // per rule
+    std::vector<std::unique_ptr<RE2>> global_ignores;
+    std::unique_ptr<RE2::Set> set;
+};
+
+namespace {
+
+using json = nlohmann::json;
+
+RE2::Options pattern_options() {
+    RE2::Options o;
+    // Normalised text is ASCII-lowered, so byte-wise matching is exact and the DFA is smaller.
+    o.set_encoding(RE2::Options::EncodingLatin1);
+    o.set_case_sensitive(false);
+    o.set_log_errors(false);
+    o.set_max_mem(64 << 20);
+    return o;
+}
+
+[[noreturn]] void fail(std::string_view source, const std::string& what) {
+    throw rules_error(std::string(source) + ": " + what);
+}
+
+// "{person}" in a pattern expands to the top-level "define" entry of that name, so rules
+// share one definition of who counts as a person. Regex repetitions ({2,3}) are left alone.
+std::string expand(const std::string& pattern,
+                   const std::map<std::string, std::string>& defines,
+                   const std::string& where,
+                   std::string_view source) {
+    std::string out;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '{' && i + 1 < pattern.size() &&
+            (std::islower(static_cast<unsigned char>(pattern[i + 1])) != 0)) {
+            auto close = pattern.find('}', i);
+            if (close != std::string::npos) {
+                std::string name = pattern.substr(i + 1, close - i - 1);
+                auto it = defines.find(name);
+                if (it == defines.end())
+                    fail(source, where + ": unknown definition {" + name + "}");
+                out += "(?:" + it->second + ")";
+                i = close;
+                continue;
+            }
+        }
+        out.push_back(pattern[i]);
+    }
+    return out;
+}
+
+std::unique_ptr<RE2> compile(const std::string& pattern,
+                             const std::string& where,
+                             std::string_view source) {
+    auto re = std::make_unique<RE2>(pattern, pattern_options());
+    if (!re->ok()) fail(source, where + ": bad pattern \"" + pattern + "\": " + re->error());
+    return re;
+}
+
+std::vector<std::string> string_list(const json& obj,
+                                     const char* key,
+                                     bool required,
+                                     const std::string& where,
+                                     std::string_view source) {
+    std::vector<std::string> out;
+    auto it = obj.find(key);
+    if (it == obj.end()) {
+        if (required) fail(source, where + ": missing field \"" + key + "\"");
+        return out;
+    }
+    if (!it->is_array()) fail(source, where + ": field \"" + key + "\" must be an array");
+    for (const auto& v : *it) {
+        if (!v.is_string() || v.get_ref<const std::string&>().empty())
+            fail(source, where + ": field \"" + key + "\" must hold non-empty strings");
+        out.push_back(v.get<std::string>());
+    }
+    if (required && out.empty()) fail(source, where + ": field \"" + key + "\" is empty");
+    return out;
+}
+
+std::string string_field(const json& obj,
+                         const char* key,
+                         const std::string& where,
+                         std::string_view source) {
+    auto it = obj.find(key);
+    if (it == obj.end()) fail(source, where + ": missing field \"" + key + "\"");
+    if (!it->is_string() || it->get_ref<const std::string&>().empty())
+        fail(source, where + ": field \"" + key + "\" must be a non-empty string");
+    return it->get<std::string>();
+}
+
+// Unknown keys are errors so that a typo ("ignores") is not silently dropped; keys starting
+// with '_' are comments.
+void check_keys(const json& obj,
+                const std::set<std::string>& known,
+                const std::string& where,
+                std::string_view source) {
+    for (const auto& [k, v] : obj.items()) {
+        if (!k.starts_with("_") && !known.contains(k))
+            fail(source, where + ": unknown field \"" + k + "\"");
+    }
+}
+
+bool known_category(std::string_view c) {
+    return std::find(rule_categories.begin(), rule_categories.end(), c) !=
+           rule_categories.end();
+}
+
+bool is_boundary(char c) {
+    return c == '\n' || c == '.' || c == '!' || c == '?' || c == ';';
+}
+
+bool is_trim(char c) {
+    return c == ' ' || c == '\n' || c == ',' || c == '.' || c == ';' || c == ':' || c == '!' ||
+           c == '(' || c == ')' || c == '-';
+}
+
+bool any_match(const std::vector<std::unique_ptr<RE2>>& res, std::string_view text) {
+    for (const auto& re : res) {
+        if (RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re)) return true;
+    }
+    return false;
+}
+
+thread_local normalized_text scratch;
+
+}  // namespace
+
+rule_set::rule_set(std::shared_ptr<const impl> p) : impl_(std::move(p)) {}
+
+rule_set rule_set::parse(std::string_view text, std::string_view source) {
+    json doc;
+    try {
+        doc = json::parse(text.begin(), text.end());
+    } catch (const json::parse_error& e) {
+        fail(source, std::string("not valid JSON: ") + e.what());
+    }
+    if (!doc.is_object()) fail(source, "top level must be an object");
+    check_keys(doc, {"version", "define", "ignore", "rules"}, "top level", source);
+    if (auto v = doc.find("version"); v != doc.end() && *v != 1)
+        fail(source, "unsupported \"version\" (this build reads version 1)");
+
+    std::map<std::string, std::string> defines;
+    if (auto d = doc.find("define"); d != doc.end()) {
+        if (!d->is_object()) fail(source, "\"define\" must be an object of strings");
+        for (const auto& [k, v] : d->items()) {
+            if (k.starts_with("_")) continue;
+            if (!v.is_string()) fail(source, "define \"" + k + "\" must be a string");
+            defines[k] = expand(v.get<std::string>(), defines, "define \"" + k + "\"", source);
+            compile(defines[k], "define \"" + k + "\"", source);
+        }
+    }
+
+    auto p = std::make_shared<impl>();
+    p->set = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
+    for (const auto& g : string_list(doc, "ignore", false, "top-level ignore", source)) {
+        p->global_ignore.push_back(g);
+        p->global_ignores.push_back(
+            compile(expand(g, defines, "top-level ignore", source), "top-level ignore", source));
+    }
+
+    auto rules_it = doc.find("rules");
+    if (rules_it == doc.end() || !rules_it->is_array() || rules_it->empty())
+        fail(source, "\"rules\" must be a non-empty array");
+    std::set<std::string> ids;
+    for (std::size_t n = 0; n < rules_it->size(); ++n) {
+        const json& r = (*rules_it)[n];
+        std::string where = "rule #" + std::to_string(n + 1);
+        if (!r.is_object()) fail(source, where + ": must be an object");
+        rule out;
+        out.id = string_field(r, "id", where, source);
+        where = "rule \"" + out.id + "\"";
+        if (!ids.insert(out.id).second) fail(source, where + ": duplicate id");
+        check_keys(r, {"id", "category", "patterns", "ignore", "why", "suggestions"}, where,
+                   source);
+        out.category = string_field(r, "category", where, source);
+        if (!known_category(out.category)) {
+            std::string list;
+            for (auto c : rule_categories) list += (list.empty() ? "" : ", ") + std::string(c);
+            fail(source, where + ": unknown category \"" + out.category + "\" (one of " + list +
+                             ")");
+        }
+        out.patterns = string_list(r, "patterns", true, where, source);
+        out.ignore = string_list(r, "ignore", false, where, source);
+        out.why = string_field(r, "why", where, source);
+        out.suggestions = string_list(r, "suggestions", true, where, source);
+
+        const std::size_t index = p->rules.size();
+        for (const auto& pat : out.patterns) {
+            std::string full = expand(pat, defines, where, source);
+            auto re = compile(full, where, source);
+            std::string error;
+            if (p->set->Add(full, &error) < 0)
+                fail(source, where + ": bad pattern \"" + pat + "\": " + error);
+            p->patterns.push_back({index, std::move(re)});
+        }
+        auto& ign = p->rule_ignores.emplace_back();
+        for (const auto& pat : out.ignore)
+            ign.push_back(compile(expand(pat, defines, where, source), where + " ignore", source));
+        p->rules.push_back(std::move(out));
+    }
+    if (!p->set->Compile()) fail(source, "patterns too large to compile together");
+    return rule_set(std::move(p));
+}
+
+rule_set rule_set::load_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw rules_error(path + ": cannot open rule file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw rules_error(path + ": cannot read rule file");
+    return parse(text.str(), path);
+}
+
+rule_set rule_set::load_default() {
+    return parse(default_rules_json(), "built-in rules");
+}
+
+const std::vector<rule>& rule_set::rules() const {
+    return impl_->rules;
+}
+
+const std::vector<std::string>& rule_set::ignore() const {
+    return impl_->global_ignore;
+}
+
+std::vector<finding> rule_set::scan(std::string_view text) const {
+    std::vector<finding> out;
+    normalized_text& n = scratch;
+    normalize(text, n);
+    const re2::StringPiece whole(n.text.data(), n.text.size());
+    if (!impl_->set->Match(whole, nullptr)) return out;
+    std::vector<int> hits;
+    impl_->set->Match(whole, &hits);
+    std::sort(hits.begin(), hits.end());
+
+    // Normalised spans already claimed, so a phrase is reported once, by the earliest rule.
+    std::vector<std::pair<std::size_t, std::size_t>> taken;
+    for (int h : hits) {
+        const auto& pat = impl_->patterns[static_cast<std::size_t>(h)];
+        const rule& r = impl_->rules[pat.rule_index];
+        std::size_t pos = 0;
+        re2::StringPiece m;
+        while (pos <= n.text.size() &&
+               pat.re->Match(whole, pos, n.text.size(), RE2::UNANCHORED, &m, 1)) {
+            std::size_t b = static_cast<std::size_t>(m.data() - n.text.data());
+            std::size_t e = b + m.size();
+            pos = e > b ? e : b + 1;
+            while (b < e && is_trim(n.text[b])) ++b;
+            while (e > b && is_trim(n.text[e - 1])) --e;
+            if (b == e) continue;
+
+            std::size_t s0 = b;
+            while (s0 > 0 && !is_boundary(n.text[s0 - 1])) --s0;
+            std::size_t s1 = e;
+            while (s1 < n.text.size() && !is_boundary(n.text[s1])) ++s1;
+            const std::string_view sentence(n.text.data() + s0, s1 - s0);
+            if (any_match(impl_->rule_ignores[pat.rule_index], sentence) ||
+                any_match(impl_->global_ignores, sentence))
+                continue;
+
+            bool overlaps = false;
+            for (const auto& [tb, te] : taken) overlaps = overlaps || (b < te && tb < e);
+            if (overlaps) continue;
+            taken.emplace_back(b, e);
+
+            finding f;
+            f.rule_id = r.id;
+            f.category = r.category;
+            f.offset = std::min<std::size_t>(n.source_begin[b], text.size());
+            const std::size_t end = std::min<std::size_t>(n.source_end[e - 1], text.size());
+            f.length = end > f.offset ? end - f.offset : 0;
+            f.matched = std::string(text.substr(f.offset, f.length));
+            f.why = r.why;
+            f.suggestion = r.suggestions.front();
+            out.push_back(std::move(f));
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const finding& a, const finding& b) {
+        return a.offset < b.offset;
+    });
+    return out;
+}
+
+bool rule_set::flags(std::string_view text) const {
+    return !scan(text).empty();
+}
+
+}  // namespace incident_bot

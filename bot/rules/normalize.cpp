@@ -1,0 +1,412 @@
+// Slack mrkdwn → plain lower-case text for the rule patterns, in one pass, keeping for every
+// output byte the original byte range it came from so findings point at what people wrote.
+// Slack's message format: https://api.slack.com/reference/surfaces/formatting
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "incident_bot/rules/engine.hpp"
+
+namespace incident_bot {
+namespace {
+
+// Misspellings and contractions seen in incident channels, keyed by the normalised word
+// (lower-case, apostrophes already dropped, stretched letters collapsed).
+struct typo {
+    std::string_view from;
+    std::string_view to;
+};
+constexpr std::array<typo, 62> typos{{
+    {"teh", "the"},           {"prdo", "prod"},          {"prd", "prod"},
+    {"porduction", "production"}, {"prodcution", "production"}, {"producton", "production"},
+    {"borke", "broke"},       {"brok", "broke"},         {"breaked", "broke"},
+    {"broek", "broke"},       {"somone", "someone"},     {"soemone", "someone"},
+    {"someon", "someone"},    {"sombody", "somebody"},   {"somebdy", "somebody"},
+    {"shoudl", "should"},     {"shuold", "should"},      {"shoud", "should"},
+    {"sould", "should"},      {"shld", "should"},        {"shouldve", "should have"},
+    {"shoulda", "should have"}, {"couldve", "could have"}, {"coulda", "could have"},
+    {"wouldve", "would have"}, {"woulda", "would have"}, {"dint", "didnt"},
+    {"didint", "didnt"},      {"dident", "didnt"},       {"didn", "didnt"},
+    {"u", "you"},             {"ur", "your"},            {"ya", "you"},
+    {"y", "why"},             {"wat", "what"},           {"wut", "what"},
+    {"whoo", "who"},          {"pushd", "pushed"},       {"pusehd", "pushed"},
+    {"mergd", "merged"},      {"deployd", "deployed"},   {"accountible", "accountable"},
+    {"carless", "careless"},  {"incompetant", "incompetent"}, {"incompitent", "incompetent"},
+    {"responsable", "responsible"}, {"fualt", "fault"},  {"falut", "fault"},
+    {"fautl", "fault"},       {"ppl", "people"},         {"becuase", "because"},
+    {"becasue", "because"},   {"cuz", "because"},        {"bc", "because"},
+    {"hes", "he is"},         {"shes", "she is"},        {"theyre", "they are"},
+    {"youre", "you are"},     {"whos", "who is"},        {"its", "it is"},
+    {"thats", "that is"},     {"whats", "what is"},
+}};
+
+// Cheap pre-check so most words skip the table: bit (length) set for each first letter.
+constexpr std::array<std::uint32_t, 26> typo_lengths = [] {
+    std::array<std::uint32_t, 26> a{};
+    for (const auto& t : typos) a[t.from[0] - 'a'] |= 1u << t.from.size();
+    return a;
+}();
+
+bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_alnum(char c) {
+    return is_alpha(c) || (c >= '0' && c <= '9');
+}
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+bool is_sentence_punct(char c) {
+    return c == '.' || c == '!' || c == '?' || c == ',' || c == ';';
+}
+
+class normalizer {
+public:
+    normalizer(std::string_view in, normalized_text& out) : in_(in), out_(out) {
+        out_.text.clear();
+        out_.source_begin.clear();
+        out_.source_end.clear();
+        out_.text.reserve(in.size() + 8);
+        out_.source_begin.reserve(in.size() + 8);
+        out_.source_end.reserve(in.size() + 8);
+    }
+
+    void run() {
+        bool line_start = true;
+        std::size_t i = 0;
+        while (i < in_.size()) {
+            if (line_start) {
+                line_start = false;
+                std::size_t j = i;
+                while (j < in_.size() && (in_[j] == ' ' || in_[j] == '\t')) ++j;
+                // ">>>" quotes the rest of the message, ">" the rest of the line.
+                if (starts(j, "&gt;&gt;&gt;") || starts(j, ">>>")) break;
+                if (starts(j, "&gt;") || starts(j, ">")) {
+                    i = line_end(j);
+                    continue;
+                }
+            }
+            const char c = in_[i];
+            if (c == '\n') {
+                newline(i);
+                line_start = true;
+                ++i;
+            } else if (c == '`') {
+                i = code(i);
+            } else if (c == '<') {
+                i = angle(i);
+            } else if (c == '&') {
+                i = entity(i);
+            } else if (c == ':') {
+                i = emoji(i);
+            } else if (c == '@' && (i == 0 || !is_alnum(in_[i - 1]))) {
+                i = at_name(i);
+            } else if ((c == 'h' || c == 'H' || c == 'w' || c == 'W') &&
+                       (i == 0 || !is_alnum(in_[i - 1])) && bare_url(i)) {
+                i = skip_url(i);
+            } else if (static_cast<unsigned char>(c) >= 0x80) {
+                i = non_ascii(i);
+            } else {
+                ascii(i);
+                ++i;
+            }
+        }
+        flush_word();
+        while (!out_.text.empty() && (out_.text.back() == ' ' || out_.text.back() == '\n'))
+            pop();
+    }
+
+private:
+    bool starts(std::size_t i, std::string_view s) const {
+        return in_.substr(i, s.size()) == s;
+    }
+    std::size_t line_end(std::size_t i) const {
+        auto nl = in_.find('\n', i);
+        return nl == std::string_view::npos ? in_.size() : nl;
+    }
+    char last() const {
+        return out_.text.empty() ? '\n' : out_.text.back();
+    }
+
+    void push(char c, std::size_t b, std::size_t e) {
+        out_.text.push_back(c);
+        out_.source_begin.push_back(static_cast<std::uint32_t>(b));
+        out_.source_end.push_back(static_cast<std::uint32_t>(e));
+    }
+    void pop() {
+        out_.text.pop_back();
+        out_.source_begin.pop_back();
+        out_.source_end.pop_back();
+    }
+
+    void space(std::size_t at) {
+        flush_word();
+        if (last() != ' ' && last() != '\n') push(' ', at, at + 1);
+    }
+    void newline(std::size_t at) {
+        flush_word();
+        while (last() == ' ' && !out_.text.empty()) pop();
+        if (last() != '\n') push('\n', at, at + 1);
+    }
+
+    // A placeholder word ("@person", "code", "link") standing for input bytes [b, e).
+    void token(std::string_view t, std::size_t b, std::size_t e) {
+        if (is_alnum(last()) || last() == '@') space(b);
+        flush_word();
+        for (char c : t) push(c, b, e);
+        if (e < in_.size() && is_alnum(in_[e])) push(' ', e, e);
+    }
+
+    std::size_t code(std::size_t i) {
+        if (starts(i, "```")) {
+            // A block is a sentence of its own; an unclosed fence runs to the end, as in Slack.
+            auto close = in_.find("```", i + 3);
+            std::size_t end = close == std::string_view::npos ? in_.size() : close + 3;
+            newline(i);
+            return end;
+        }
+        auto close = in_.find('`', i + 1);
+        if (close == std::string_view::npos) return i + 1;
+        token("code", i, close + 1);
+        return close + 1;
+    }
+
+    // Slack's own markup: <@U…|name>, <#C…|name>, <!here>, <!subteam^S…|@team>, <http…|text>.
+    std::size_t angle(std::size_t i) {
+        auto close = in_.find('>', i + 1);
+        if (close == std::string_view::npos || close - i > 2048) {
+            ascii(i);
+            return i + 1;
+        }
+        std::string_view body = in_.substr(i + 1, close - i - 1);
+        std::string_view t;
+        if (body.starts_with("@")) t = "@person";
+        else if (body.starts_with("#")) t = "#channel";
+        else if (body.starts_with("!subteam")) t = "@group";
+        else if (body.starts_with("!")) t = "@here";
+        else if (body.starts_with("http") || body.starts_with("mailto:")) t = "link";
+        if (t.empty() || body.substr(0, body.find('|')).find(' ') != std::string_view::npos) {
+            ascii(i);  // a literal '<' in pasted text, not Slack markup
+            return i + 1;
+        }
+        token(t, i, close + 1);
+        return close + 1;
+    }
+
+    std::size_t entity(std::size_t i) {
+        static constexpr std::array<std::pair<std::string_view, char>, 3> entities{{
+            {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}}};
+        for (const auto& [name, ch] : entities) {
+            if (starts(i, name)) {
+                flush_word();
+                push(ch, i, i + name.size());
+                return i + name.size();
+            }
+        }
+        ascii(i);
+        return i + 1;
+    }
+
+    // :emoji_name: stays as one token (":clap:" carries sarcasm); times like 10:30 do not match.
+    std::size_t emoji(std::size_t i) {
+        std::size_t j = i + 1;
+        while (j < in_.size() && j - i < 64 &&
+               (is_alnum(in_[j]) || in_[j] == '_' || in_[j] == '-' || in_[j] == '+'))
+            ++j;
+        if (j < in_.size() && in_[j] == ':' && j > i + 1 && is_alpha(in_[i + 1]) &&
+            (i == 0 || !is_alnum(in_[i - 1]))) {
+            space(i);
+            for (std::size_t k = i; k <= j; ++k) push(lower(in_[k]), i, j + 1);
+            space(j + 1);
+            return j + 1;
+        }
+        ascii(i);
+        return i + 1;
+    }
+
+    // Plain "@dave" (pasted text, Markdown documents) reads like a Slack mention.
+    std::size_t at_name(std::size_t i) {
+        std::size_t j = i + 1;
+        while (j < in_.size() && (is_alnum(in_[j]) || in_[j] == '_' || in_[j] == '-' ||
+                                  in_[j] == '.'))
+            ++j;
+        while (j > i + 1 && in_[j - 1] == '.') --j;
+        if (j == i + 1) {
+            ascii(i);
+            return i + 1;
+        }
+        std::string name;
+        for (std::size_t k = i + 1; k < j; ++k) name.push_back(lower(in_[k]));
+        bool broadcast = name == "here" || name == "channel" || name == "everyone";
+        token(broadcast ? "@here" : "@person", i, j);
+        return j;
+    }
+
+    bool bare_url(std::size_t i) const {
+        auto ci_starts = [&](std::string_view p) {
+            if (in_.size() - i < p.size()) return false;
+            for (std::size_t k = 0; k < p.size(); ++k)
+                if (lower(in_[i + k]) != p[k]) return false;
+            return true;
+        };
+        return ci_starts("http://") || ci_starts("https://") || ci_starts("www.");
+    }
+    std::size_t skip_url(std::size_t i) {
+        std::size_t j = i;
+        while (j < in_.size() && in_[j] != ' ' && in_[j] != '\n' && in_[j] != '\t' &&
+               in_[j] != '>' && in_[j] != ')')
+            ++j;
+        while (j > i && (in_[j - 1] == '.' || in_[j - 1] == ',')) --j;
+        token("link", i, j);
+        return j;
+    }
+
+    // UTF-8 punctuation people type (or phones insert) that matters to the patterns; curly
+    // quotes vanish like ASCII ones, dashes separate clauses.
+    std::size_t non_ascii(std::size_t i) {
+        struct mapping {
+            std::string_view utf8;
+            std::string_view to;
+        };
+        static constexpr std::array<mapping, 9> map{{
+            {"\xE2\x80\x99", ""},   {"\xE2\x80\x98", ""},  {"\xE2\x80\x9C", ""},
+            {"\xE2\x80\x9D", ""},   {"\xE2\x80\x94", ","},  {"\xE2\x80\x93", ","},
+            {"\xF0\x9F\x91\x8F", ":clap:"},  {"\xF0\x9F\x99\x84", ":face_with_rolling_eyes:"},
+            {"\xF0\x9F\xA4\xA6", ":facepalm:"},
+        }};
+        for (const auto& m : map) {
+            if (!starts(i, m.utf8)) continue;
+            std::size_t e = i + m.utf8.size();
+            if (m.to == ",") {
+                punct(',', i, e);
+            } else if (!m.to.empty()) {
+                space(i);
+                for (char c : m.to) push(c, i, e);
+                space(e);
+            }
+            return e;
+        }
+        std::size_t n = 1;
+        const auto lead = static_cast<unsigned char>(in_[i]);
+        if (lead >= 0xF0) n = 4;
+        else if (lead >= 0xE0) n = 3;
+        else if (lead >= 0xC0) n = 2;
+        n = std::min(n, in_.size() - i);
+        if (word_start_ == npos) word_start_ = out_.text.size();
+        for (std::size_t k = 0; k < n; ++k) push(in_[i + k], i, i + n);
+        return i + n;
+    }
+
+    void punct(char c, std::size_t b, std::size_t e) {
+        flush_word();
+        while (last() == ' ' && !out_.text.empty()) pop();
+        // "??", "?!?!", "..." read as one mark; a question mark wins.
+        if ((is_sentence_punct(last()) && last() != ',' && c != ',') || last() == c) {
+            if (c == '?') out_.text.back() = '?';
+            out_.source_end.back() = static_cast<std::uint32_t>(e);
+        } else if (out_.text.empty()) {
+            return;
+        } else {
+            push(c, b, e);
+        }
+        push(' ', e, e);
+    }
+
+    void ascii(std::size_t i) {
+        const char c = in_[i];
+        if (is_alnum(c)) {
+            if (word_start_ == npos) word_start_ = out_.text.size();
+            push(lower(c), i, i + 1);
+            return;
+        }
+        switch (c) {
+        case ' ':
+        case '\t':
+        case '\r':
+            space(i);
+            return;
+        // Contractions lose the apostrophe ("didn't" → "didnt", the word goes on) so one
+        // pattern covers both spellings; quote marks around words disappear.
+        case '\'':
+        case '"':
+        case '*':
+        case '~':
+            return;
+        case '_':
+            // Emphasis marks sit at word edges; snake_case names keep theirs.
+            if (i > 0 && i + 1 < in_.size() && is_alnum(in_[i - 1]) && is_alnum(in_[i + 1]))
+                push('_', i, i + 1);
+            return;
+        case '.':
+        case '!':
+        case '?':
+        case ',':
+        case ';':
+            punct(c, i, i + 1);
+            return;
+        default:
+            flush_word();
+            push(c, i, i + 1);
+        }
+    }
+
+    // Word-level fixes once a word is complete: stretched letters, then the typo table.
+    void flush_word() {
+        if (word_start_ == npos) return;
+        const std::size_t start = word_start_;
+        word_start_ = npos;
+        std::string& t = out_.text;
+        // "whooo" → "who", "soooo" → "so": runs of three or more letters become one.
+        std::size_t w = start;
+        for (std::size_t r = start; r < t.size();) {
+            std::size_t run = r + 1;
+            while (run < t.size() && t[run] == t[r]) ++run;
+            const bool collapse = run - r >= 3 && is_alpha(t[r]);
+            const std::size_t keep = collapse ? 1 : run - r;
+            for (std::size_t k = 0; k < keep; ++k) {
+                t[w] = t[r + k];
+                out_.source_begin[w] = out_.source_begin[r + k];
+                out_.source_end[w] = collapse ? out_.source_end[run - 1] : out_.source_end[r + k];
+                ++w;
+            }
+            r = run;
+        }
+        t.resize(w);
+        out_.source_begin.resize(w);
+        out_.source_end.resize(w);
+
+        const std::size_t len = w - start;
+        if (len == 0 || len > 12 || !is_alpha(t[start])) return;
+        if (!(typo_lengths[t[start] - 'a'] & (1u << len))) return;
+        const std::string_view word(t.data() + start, len);
+        for (const auto& ty : typos) {
+            if (ty.from != word) continue;
+            const std::uint32_t b = out_.source_begin[start];
+            const std::uint32_t e = out_.source_end[w - 1];
+            t.resize(start);
+            out_.source_begin.resize(start);
+            out_.source_end.resize(start);
+            for (char c : ty.to) push(c, b, e);
+            return;
+        }
+    }
+
+    static constexpr std::size_t npos = std::string_view::npos;
+    std::string_view in_;
+    normalized_text& out_;
+    std::size_t word_start_ = npos;
+};
+
+}  // namespace
+
+void normalize(std::string_view text, normalized_text& out) {
+    normalizer(text, out).run();
+}
+
+normalized_text normalize(std::string_view text) {
+    normalized_text out;
+    normalize(text, out);
+    return out;
+}
+
+}  // namespace incident_bot

@@ -135,13 +135,11 @@ END;
 CREATE TRIGGER timeline_fts_delete AFTER DELETE ON timeline WHEN old.text IS NOT NULL BEGIN
     INSERT INTO timeline_fts (timeline_fts, rowid, text) VALUES ('delete', old.id, old.text);
 END;
-CREATE TRIGGER timeline_fts_unindex AFTER UPDATE OF text ON timeline
-    WHEN old.text IS NOT NULL BEGIN
-    INSERT INTO timeline_fts (timeline_fts, rowid, text) VALUES ('delete', old.id, old.text);
-END;
-CREATE TRIGGER timeline_fts_reindex AFTER UPDATE OF text ON timeline
-    WHEN new.text IS NOT NULL BEGIN
-    INSERT INTO timeline_fts (rowid, text) VALUES (new.id, new.text);
+-- One trigger, delete before insert: FTS5 doclists must never hold a rowid twice.
+CREATE TRIGGER timeline_fts_update AFTER UPDATE OF text ON timeline BEGIN
+    INSERT INTO timeline_fts (timeline_fts, rowid, text)
+    SELECT 'delete', old.id, old.text WHERE old.text IS NOT NULL;
+    INSERT INTO timeline_fts (rowid, text) SELECT new.id, new.text WHERE new.text IS NOT NULL;
 END;
 INSERT INTO timeline_fts (timeline_fts) VALUES ('rebuild');
 

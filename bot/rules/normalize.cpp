@@ -93,6 +93,8 @@ public:
                 ++i;
             } else if (c == '`') {
                 i = code(i);
+            } else if (c == '"' || starts(i, "\xE2\x80\x9C")) {
+                i = quoted(i);
             } else if (c == '<') {
                 i = angle(i);
             } else if (c == '&') {
@@ -169,6 +171,19 @@ private:
         if (close == std::string_view::npos) return i + 1;
         token("code", i, close + 1);
         return close + 1;
+    }
+
+    // "Double-quoted" words are someone else's, like a > quote: "let's not ask \"who broke
+    // it\"" must not be read as asking it. An unpaired quote mark is dropped.
+    std::size_t quoted(std::size_t i) {
+        const bool curly = in_[i] != '"';
+        const std::size_t open = curly ? 3 : 1;
+        const std::size_t limit = std::min(line_end(i), i + 160);
+        auto close = curly ? in_.find("\xE2\x80\x9D", i + open) : in_.find('"', i + 1);
+        if (close == std::string_view::npos || close >= limit) return i + open;
+        const std::size_t end = close + (curly ? 3 : 1);
+        token("quote", i, end);
+        return end;
     }
 
     // Slack's own markup: <@U…|name>, <#C…|name>, <!here>, <!subteam^S…|@team>, <http…|text>.
@@ -328,7 +343,6 @@ private:
         // Contractions lose the apostrophe ("didn't" → "didnt", the word goes on) so one
         // pattern covers both spellings; quote marks around words disappear.
         case '\'':
-        case '"':
         case '*':
         case '~':
             return;

@@ -65,9 +65,10 @@ struct finding {
 /// Message text as the patterns see it, with a map back to the original bytes.
 struct normalized_text {
     /// Lower-case ASCII; mentions become "@person", channels "#channel", user groups
-    /// "@group", @here/@channel "@here", links and URLs "link", code spans "code"; quoted
-    /// lines and code blocks are dropped; emphasis marks and apostrophes are removed,
-    /// punctuation runs and stretched letters collapsed and common typos fixed.
+    /// "@group", @here/@channel "@here", links and URLs "link", code spans "code",
+    /// "double-quoted" words "quote"; quoted lines and code blocks are dropped; emphasis
+    /// marks and apostrophes are removed, punctuation runs and stretched letters collapsed
+    /// and common typos fixed.
     std::string text;
     /// For each byte of `text`, the original byte range [begin, end) it came from.
     std::vector<std::uint32_t> source_begin;

@@ -1,0 +1,458 @@
+#include "incident_bot/store/ingest.hpp"
+
+#include <SQLiteCpp/Exception.h>
+
+#include "store/slack_message.hpp"
+
+namespace incident_bot {
+
+using json = nlohmann::json;
+
+// ---- message mapping ------------------------------------------------------------------------
+
+namespace detail {
+
+std::optional<std::string> get_string(const json& obj, std::string_view key) {
+    if (!obj.is_object()) return std::nullopt;
+    const auto it = obj.find(key);
+    if (it == obj.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+}
+
+const json* get_object(const json& obj, std::string_view key) {
+    if (!obj.is_object()) return nullptr;
+    const auto it = obj.find(key);
+    if (it == obj.end() || !it->is_object()) return nullptr;
+    return &*it;
+}
+
+mapped_message map_message(const json& msg, std::string_view channel, const capture_config& config) {
+    if (!msg.is_object()) return {std::nullopt, "message is not an object"};
+    const auto raw_ts = get_string(msg, "ts");
+    if (!raw_ts) return {std::nullopt, "message without ts"};
+    const auto ts = canonical_ts(*raw_ts);
+    if (!ts) return {std::nullopt, "message with malformed ts '" + *raw_ts + "'"};
+    const auto subtype = get_string(msg, "subtype");
+
+    if (auto text = msg.find("text"); text != msg.end() && !text->is_string() && !text->is_null())
+        return {std::nullopt, "message text is not a string"};
+
+    timeline_entry e;
+    e.ts = *ts;
+    e.kind = subtype.value_or("message");
+    e.user = get_string(msg, "user");
+    e.text = get_string(msg, "text").value_or("");
+    // A thread parent carries thread_ts == ts; only replies keep a parent.
+    if (auto thread = get_string(msg, "thread_ts")) {
+        auto parent = canonical_ts(*thread);
+        if (parent && *parent != e.ts) e.thread_ts = std::move(parent);
+    }
+    e.edited = get_object(msg, "edited") != nullptr;
+
+    const auto bot_id = get_string(msg, "bot_id");
+    if (!subtype || subtype == "thread_broadcast" || subtype == "me_message" ||
+        subtype == "file_share") {
+        e.source = bot_id ? entry_source::bot : entry_source::message;
+    } else if (subtype == "bot_message") {
+        e.source = entry_source::bot;
+    } else if (subtype == "channel_join" || subtype == "group_join") {
+        e.source = entry_source::join;
+    } else if (subtype == "tombstone") {
+        // Exports keep a deleted thread parent as a tombstone so its replies have a parent.
+        e.source = entry_source::deletion;
+        e.deleted = true;
+        e.text.reset();
+    } else {
+        return {std::nullopt, "message subtype '" + *subtype + "' is not part of a timeline"};
+    }
+    if (e.source == entry_source::bot && !e.user) e.user = bot_id;
+    if (auto pinned = msg.find("pinned_to"); pinned != msg.end() && pinned->is_array())
+        for (const auto& c : *pinned)
+            if (c.is_string() && c.get<std::string>() == channel) e.pinned = true;
+    e.permalink = config.permalink(channel, e.ts, e.thread_ts);
+    return {std::move(e), {}};
+}
+
+}  // namespace detail
+
+// ---- capture_config -------------------------------------------------------------------------
+
+reaction_mark capture_config::mark_for(std::string_view reaction) const {
+    // Skin tones arrive as "thumbsup::skin-tone-2"; the base emoji is what carries meaning.
+    if (auto sep = reaction.find("::"); sep != std::string_view::npos)
+        reaction = reaction.substr(0, sep);
+    reaction_mark mark;
+    mark.key_event = !key_reaction.empty() && reaction == key_reaction;
+    if (auto it = stage_reactions.find(reaction); it != stage_reactions.end())
+        mark.stage = it->second;
+    return mark;
+}
+
+std::string capture_config::permalink(std::string_view channel,
+                                      std::string_view ts,
+                                      const std::optional<std::string>& thread_ts) const {
+    // Slack's permalink form: /archives/<channel>/p<ts without the dot>.
+    std::string out = workspace_url + "/archives/" + std::string(channel) + "/p";
+    for (char c : ts)
+        if (c != '.') out += c;
+    if (thread_ts) out += "?thread_ts=" + *thread_ts + "&cid=" + std::string(channel);
+    return out;
+}
+
+// ---- timeline_ingest ------------------------------------------------------------------------
+
+namespace {
+
+ingest_result stored() { return {ingest_status::stored, {}}; }
+ingest_result skipped(std::string why) { return {ingest_status::skipped, std::move(why)}; }
+
+}  // namespace
+
+timeline_ingest::timeline_ingest(store& s, capture_config config, const logger& log)
+    : store_(s), config_(std::move(config)), log_(log) {}
+
+std::optional<std::int64_t> timeline_ingest::watched(const std::string& channel) {
+    auto incident = store_.find_open_incident(channel);
+    if (!incident) return std::nullopt;
+    return incident->id;
+}
+
+ingest_result timeline_ingest::apply(const json& callback) {
+    const auto event_id = detail::get_string(callback, "event_id");
+    const json* event = detail::get_object(callback, "event");
+    ingest_result result;
+    if (!event_id || event_id->empty()) {
+        result = skipped("callback without event_id");
+    } else if (!event) {
+        result = skipped("callback without event object");
+    } else {
+        try {
+            // The event id and the event's rows commit together or not at all; a skipped
+            // event leaves no trace, so a later redelivery is judged afresh.
+            transaction tx(store_);
+            if (!store_.mark_processed(*event_id)) {
+                result = {ingest_status::duplicate, "event " + *event_id + " already processed"};
+            } else {
+                result = apply_event(callback, *event);
+                if (result.status == ingest_status::stored) tx.commit();
+            }
+        } catch (const SQLite::Exception& e) {
+            result = {ingest_status::failed, std::string("database: ") + e.what()};
+        } catch (const std::exception& e) {
+            // json type errors from a shape we did not expect; the bot keeps going.
+            result = skipped(std::string("malformed event: ") + e.what());
+        }
+    }
+    if (result.status == ingest_status::failed)
+        log_.error("ingest", "event " + event_id.value_or("?") + ": " + result.reason);
+    else if (result.status != ingest_status::stored && log_.enabled(log_level::debug))
+        log_.debug("ingest", "event " + event_id.value_or("?") + ": " + result.reason);
+    return result;
+}
+
+ingest_result timeline_ingest::apply_event(const json& callback, const json& event) {
+    const auto type = detail::get_string(event, "type");
+    if (!type) return skipped("event without type");
+    if (*type == "message") return on_message(event);
+    if (*type == "pin_added") return on_pin(event, true);
+    if (*type == "pin_removed") return on_pin(event, false);
+    if (*type == "reaction_added") return on_reaction(event, true);
+    if (*type == "reaction_removed") return on_reaction(event, false);
+    if (*type == "member_joined_channel") {
+        // member_joined_channel has no ts of its own; event_ts when present, else the
+        // callback's whole-second event_time.
+        json copy = event;
+        if (!detail::get_string(copy, "event_ts")) {
+            const auto t = callback.find("event_time");
+            if (t == callback.end() || !t->is_number_integer())
+                return skipped("member_joined_channel without event_ts or event_time");
+            copy["event_ts"] = std::to_string(t->get<std::int64_t>()) + ".000000";
+        }
+        return on_member_joined(copy);
+    }
+    return skipped("event type '" + *type + "' is not captured");
+}
+
+ingest_result timeline_ingest::on_message(const json& event) {
+    const auto channel = detail::get_string(event, "channel");
+    if (!channel) return skipped("message without channel");
+    const auto incident_id = watched(*channel);
+    if (!incident_id) return skipped("channel " + *channel + " has no open incident");
+
+    const auto subtype = detail::get_string(event, "subtype");
+    if (subtype == "message_changed") return on_changed(event, *incident_id);
+    if (subtype == "message_deleted") return on_deleted(event, *incident_id);
+
+    auto mapped = detail::map_message(event, *channel, config_);
+    if (!mapped.entry) return skipped(mapped.reason);
+    mapped.entry->incident_id = *incident_id;
+    if (!store_.add_entry(*mapped.entry))
+        return {ingest_status::duplicate, "message " + mapped.entry->ts + " already recorded"};
+    return stored();
+}
+
+ingest_result timeline_ingest::on_changed(const json& event, std::int64_t incident_id) {
+    const json* message = detail::get_object(event, "message");
+    if (!message) return skipped("message_changed without message");
+    const auto channel = detail::get_string(event, "channel").value_or("");
+    const auto raw_ts = detail::get_string(*message, "ts");
+    const auto ts = raw_ts ? canonical_ts(*raw_ts) : std::nullopt;
+    if (!ts) return skipped("message_changed without a valid message.ts");
+    if (auto text = message->find("text"); text != message->end() && !text->is_string())
+        return skipped("message_changed with non-text message.text");
+    const auto new_text = detail::get_string(*message, "text").value_or("");
+
+    const json* edited = detail::get_object(*message, "edited");
+    auto edited_ts = edited ? detail::get_string(*edited, "ts") : std::nullopt;
+    if (!edited_ts) edited_ts = detail::get_string(event, "ts");
+    const auto editor = edited ? detail::get_string(*edited, "user") : std::nullopt;
+
+    if (auto existing = store_.find_entry(incident_id, *ts)) {
+        if (!store_.apply_edit(existing->id, new_text, edited_ts.value_or(""), editor))
+            return skipped("edit of " + *ts + " changed no text");
+        return stored();
+    }
+    // The original predates the capture (or was lost): keep what we now know.
+    auto mapped = detail::map_message(*message, channel, config_);
+    if (!mapped.entry) return skipped(mapped.reason);
+    mapped.entry->incident_id = incident_id;
+    if (mapped.entry->source == entry_source::message) mapped.entry->source = entry_source::edit;
+    mapped.entry->edited = true;
+    store_.add_entry(*mapped.entry);
+    return stored();
+}
+
+ingest_result timeline_ingest::on_deleted(const json& event, std::int64_t incident_id) {
+    const auto raw_ts = detail::get_string(event, "deleted_ts");
+    const auto ts = raw_ts ? canonical_ts(*raw_ts) : std::nullopt;
+    if (!ts) return skipped("message_deleted without a valid deleted_ts");
+    if (auto existing = store_.find_entry(incident_id, *ts)) {
+        if (!store_.mark_deleted(existing->id)) return skipped("message " + *ts + " already deleted");
+        return stored();
+    }
+    // Keep the fact that something was said and removed, never its text.
+    timeline_entry e;
+    e.incident_id = incident_id;
+    e.ts = *ts;
+    e.kind = "message_deleted";
+    e.source = entry_source::deletion;
+    e.deleted = true;
+    if (const json* previous = detail::get_object(event, "previous_message"))
+        e.user = detail::get_string(*previous, "user");
+    e.permalink = config_.permalink(detail::get_string(event, "channel").value_or(""), *ts, {});
+    store_.add_entry(e);
+    return stored();
+}
+
+ingest_result timeline_ingest::on_pin(const json& event, bool added) {
+    const json* item = detail::get_object(event, "item");
+    if (!item) return skipped("pin event without item");
+    auto channel = detail::get_string(event, "channel_id");
+    if (!channel) channel = detail::get_string(*item, "channel");
+    if (!channel) return skipped("pin event without channel");
+    const auto incident_id = watched(*channel);
+    if (!incident_id) return skipped("channel " + *channel + " has no open incident");
+
+    // Only message pins matter; files and other items have no timeline entry.
+    const json* message = detail::get_object(*item, "message");
+    if (!message) return skipped("pin of something other than a message");
+    const auto raw_ts = detail::get_string(*message, "ts");
+    const auto ts = raw_ts ? canonical_ts(*raw_ts) : std::nullopt;
+    if (!ts) return skipped("pinned message without a valid ts");
+
+    if (auto existing = store_.find_entry(*incident_id, *ts)) {
+        store_.set_pinned(existing->id, added);
+        return stored();
+    }
+    if (!added) return skipped("unpinned message " + *ts + " is not in the timeline");
+    auto mapped = detail::map_message(*message, *channel, config_);
+    if (!mapped.entry) return skipped(mapped.reason);
+    mapped.entry->incident_id = *incident_id;
+    if (mapped.entry->source == entry_source::message) mapped.entry->source = entry_source::pin;
+    mapped.entry->pinned = true;
+    store_.add_entry(*mapped.entry);
+    return stored();
+}
+
+ingest_result timeline_ingest::on_reaction(const json& event, bool added) {
+    const auto reaction = detail::get_string(event, "reaction");
+    const auto user = detail::get_string(event, "user");
+    const json* item = detail::get_object(event, "item");
+    if (!reaction || !user || !item) return skipped("reaction event without reaction, user or item");
+    if (detail::get_string(*item, "type") != "message")
+        return skipped("reaction on something other than a message");
+    const auto channel = detail::get_string(*item, "channel");
+    const auto raw_ts = detail::get_string(*item, "ts");
+    const auto ts = raw_ts ? canonical_ts(*raw_ts) : std::nullopt;
+    if (!channel || !ts) return skipped("reaction item without channel or valid ts");
+
+    const reaction_mark mark = config_.mark_for(*reaction);
+    if (!mark.key_event && !mark.stage) return skipped("reaction :" + *reaction + ": marks nothing");
+    const auto incident_id = watched(*channel);
+    if (!incident_id) return skipped("channel " + *channel + " has no open incident");
+
+    auto existing = store_.find_entry(*incident_id, *ts);
+    if (!existing) {
+        if (!added) return skipped("reaction removed from unknown message " + *ts);
+        // Events are not ordered: the message may still be on its way, and then fills in this
+        // placeholder. Until then the mark is not lost.
+        timeline_entry e;
+        e.incident_id = *incident_id;
+        e.ts = *ts;
+        e.kind = "message";
+        e.source = entry_source::reaction;
+        e.user = detail::get_string(event, "item_user");
+        e.text.reset();
+        e.permalink = config_.permalink(*channel, *ts, {});
+        const auto id = store_.add_entry(e);
+        if (!id) return {ingest_status::failed, "placeholder for " + *ts + " not created"};
+        existing = timeline_entry{};
+        existing->id = *id;
+    }
+    const bool changed = added ? store_.add_reaction(existing->id, *user, *reaction, mark)
+                               : store_.remove_reaction(existing->id, *user, *reaction);
+    if (!changed) return skipped("reaction :" + *reaction + ": by " + *user + " unchanged");
+    return stored();
+}
+
+ingest_result timeline_ingest::on_member_joined(const json& event) {
+    const auto channel = detail::get_string(event, "channel");
+    const auto user = detail::get_string(event, "user");
+    if (!channel || !user) return skipped("member_joined_channel without channel or user");
+    const auto incident_id = watched(*channel);
+    if (!incident_id) return skipped("channel " + *channel + " has no open incident");
+    const auto ts = canonical_ts(detail::get_string(event, "event_ts").value_or(""));
+    if (!ts) return skipped("member_joined_channel with malformed event_ts");
+
+    timeline_entry e;
+    e.incident_id = *incident_id;
+    e.ts = *ts;
+    e.kind = "member_joined_channel";
+    e.source = entry_source::join;
+    e.user = user;
+    e.text = "<@" + *user + "> joined";
+    if (!store_.add_entry(e)) return {ingest_status::duplicate, "join at " + *ts + " already recorded"};
+    return stored();
+}
+
+// ---- ingest_queue ---------------------------------------------------------------------------
+
+ingest_queue::ingest_queue(store& s,
+                           capture_config capture,
+                           ingest_queue_config config,
+                           const logger& log)
+    : store_(s), ingest_(s, std::move(capture), log), config_(config), log_(log) {
+    if (config_.max_batch == 0) config_.max_batch = 1;
+    thread_ = std::thread([this] { run(); });
+}
+
+ingest_queue::~ingest_queue() { stop(); }
+
+bool ingest_queue::try_push(json callback, completion done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ || queued_events_ >= config_.max_pending) return false;
+        queue_.emplace_back(event_item{std::move(callback), std::move(done)});
+        ++queued_events_;
+    }
+    wake_.notify_one();
+    return true;
+}
+
+bool ingest_queue::post(job work) {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return false;
+        queue_.emplace_back(std::move(work));
+    }
+    wake_.notify_one();
+    return true;
+}
+
+std::size_t ingest_queue::pending() const {
+    std::lock_guard lock(mutex_);
+    return queued_events_;
+}
+
+void ingest_queue::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void ingest_queue::run() {
+    for (;;) {
+        std::deque<item> batch;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping and drained
+            if (config_.linger.count() > 0 && !stopping_ &&
+                std::holds_alternative<event_item>(queue_.front()))
+                wake_.wait_for(lock, config_.linger, [this] {
+                    return stopping_ || queued_events_ >= config_.max_batch;
+                });
+            // A job runs alone; events are taken up to the next job or max_batch.
+            if (std::holds_alternative<job>(queue_.front())) {
+                batch.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            } else {
+                while (!queue_.empty() && batch.size() < config_.max_batch &&
+                       std::holds_alternative<event_item>(queue_.front())) {
+                    batch.push_back(std::move(queue_.front()));
+                    queue_.pop_front();
+                }
+            }
+        }
+        if (auto* work = std::get_if<job>(&batch.front())) {
+            try {
+                (*work)(store_);
+            } catch (const std::exception& e) {
+                log_.error("ingest", std::string("posted job failed: ") + e.what());
+            }
+            continue;
+        }
+        commit_batch(batch);
+    }
+}
+
+void ingest_queue::commit_batch(std::deque<item>& batch) {
+    std::vector<ingest_result> results;
+    results.reserve(batch.size());
+    try {
+        transaction tx(store_);
+        for (auto& it : batch) {
+            results.push_back(ingest_.apply(std::get<event_item>(it).callback));
+            // After a database error SQLite may have rolled the whole transaction back, so
+            // earlier events of the batch cannot be trusted to commit: fail them all and let
+            // Slack redeliver.
+            if (results.back().status == ingest_status::failed)
+                throw std::runtime_error(results.back().reason);
+        }
+        tx.commit();
+    } catch (const std::exception& e) {
+        log_.error("ingest", "batch of " + std::to_string(batch.size()) +
+                                 " events not committed: " + e.what());
+        results.assign(batch.size(),
+                       ingest_result{ingest_status::failed,
+                                     std::string("batch not committed: ") + e.what()});
+    }
+    {
+        std::lock_guard lock(mutex_);
+        queued_events_ -= batch.size();
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto& done = std::get<event_item>(batch[i]).done;
+        if (!done) continue;
+        try {
+            done(results[i]);
+        } catch (const std::exception& e) {
+            log_.error("ingest", std::string("completion threw: ") + e.what());
+        }
+    }
+}
+
+}  // namespace incident_bot

@@ -524,7 +524,10 @@ incident store::create_incident(const new_incident& n) {
     s->bind(3, std::string(to_string(n.status)));
     s->bind(4, n.channel);
     s->bind(5, to_db(declared));
-    if (n.status == incident_status::resolved) s->bind(6, to_db(declared));
+    const auto resolved = n.status == incident_status::resolved
+                              ? std::optional<unix_time>(n.resolved_at.value_or(declared))
+                              : std::nullopt;
+    bind_opt(*s, 6, resolved);
     bind_opt(*s, 7, n.commander);
     try {
         s->exec();
@@ -540,7 +543,7 @@ incident store::create_incident(const new_incident& n) {
     out.status = n.status;
     out.channel = n.channel;
     out.declared_at = declared;
-    if (n.status == incident_status::resolved) out.resolved_at = declared;
+    out.resolved_at = resolved;
     out.commander = n.commander;
     return out;
 }

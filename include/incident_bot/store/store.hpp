@@ -100,6 +100,8 @@ struct new_incident {
     std::optional<unix_time> declared_at;
     /// Initial status (imports of finished incidents use `resolved`).
     incident_status status = incident_status::investigating;
+    /// Resolution time when `status` is resolved; `declared_at` when absent.
+    std::optional<unix_time> resolved_at;
     /// Slack user id of the commander, if known.
     std::optional<std::string> commander;
 };

@@ -1,0 +1,304 @@
+#include "incident_bot/store/import.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "store/slack_message.hpp"
+
+namespace incident_bot {
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// Path relative to the export root, for error messages.
+std::string display(const fs::path& root, const fs::path& file) {
+    return file.lexically_relative(root).generic_string();
+}
+
+[[noreturn]] void fail(const fs::path& root, const fs::path& file, const std::string& what) {
+    throw import_error(display(root, file) + ": " + what);
+}
+
+// Reads and parses one file; parse errors name the line and column, not just the byte.
+json read_json(const fs::path& root, const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) fail(root, file, "cannot read the file");
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    const std::string text = buf.str();
+    try {
+        return json::parse(text);
+    } catch (const json::parse_error& e) {
+        std::size_t line = 1, column = 1;
+        const std::size_t end = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+        for (std::size_t i = 0; i < end; ++i) {
+            if (text[i] == '\n') {
+                ++line;
+                column = 1;
+            } else {
+                ++column;
+            }
+        }
+        // nlohmann's message starts with "[json.exception.parse_error.101] parse error at
+        // line x, column y: "; keep only the part after the position.
+        std::string what = e.what();
+        if (auto colon = what.find(": ", what.find("parse error")); colon != std::string::npos)
+            what = what.substr(colon + 2);
+        fail(root, file, "line " + std::to_string(line) + ", column " + std::to_string(column) +
+                             ": invalid JSON (" + what + ")");
+    }
+}
+
+struct export_channel {
+    std::string id;
+    std::string name;
+    std::string title;
+    int severity = 3;
+    bool archived = false;
+    std::optional<unix_time> created;
+};
+
+struct parsed_message {
+    timeline_entry entry;
+    // Marking reactions: (emoji, user).
+    std::vector<std::pair<std::string, std::string>> reactions;
+};
+
+struct parsed_channel {
+    export_channel channel;
+    std::vector<parsed_message> messages;
+};
+
+// "SEV1".."SEV5" anywhere in the text, case-insensitive.
+std::optional<int> find_severity(const std::string& text) {
+    for (std::size_t i = 0; i + 3 < text.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(text[i])) == 's' &&
+            std::tolower(static_cast<unsigned char>(text[i + 1])) == 'e' &&
+            std::tolower(static_cast<unsigned char>(text[i + 2])) == 'v' && text[i + 3] >= '1' &&
+            text[i + 3] <= '5')
+            return text[i + 3] - '0';
+    }
+    return std::nullopt;
+}
+
+std::string nested_value(const json& channel, const char* key) {
+    const json* obj = detail::get_object(channel, key);
+    return obj ? detail::get_string(*obj, "value").value_or("") : "";
+}
+
+std::vector<export_channel> read_channels(const fs::path& root, const fs::path& file) {
+    const json doc = read_json(root, file);
+    if (!doc.is_array()) fail(root, file, "expected a JSON array of channels");
+    std::vector<export_channel> out;
+    for (std::size_t i = 0; i < doc.size(); ++i) {
+        const json& c = doc[i];
+        const auto id = detail::get_string(c, "id");
+        const auto name = detail::get_string(c, "name");
+        if (!id || !name || name->empty() || name->find('/') != std::string::npos ||
+            *name == "." || *name == "..")
+            fail(root, file, "channel #" + std::to_string(i + 1) + ": missing id or valid name");
+        export_channel ch;
+        ch.id = *id;
+        ch.name = *name;
+        const std::string purpose = nested_value(c, "purpose");
+        const std::string topic = nested_value(c, "topic");
+        ch.title = !purpose.empty() ? purpose : !topic.empty() ? topic : *name;
+        ch.severity = find_severity(purpose).value_or(
+            find_severity(topic).value_or(find_severity(*name).value_or(3)));
+        if (auto a = c.find("is_archived"); a != c.end() && a->is_boolean())
+            ch.archived = a->get<bool>();
+        if (auto t = c.find("created"); t != c.end() && t->is_number_integer())
+            ch.created = unix_time(std::chrono::seconds(t->get<std::int64_t>()));
+        out.push_back(std::move(ch));
+    }
+    return out;
+}
+
+std::string display_name(const json& u, const std::string& fallback) {
+    for (const json* obj : {detail::get_object(u, "profile"), &u}) {
+        if (!obj) continue;
+        for (const char* key : {"display_name", "real_name", "name"})
+            if (auto v = detail::get_string(*obj, key); v && !v->empty()) return *v;
+    }
+    return fallback;
+}
+
+std::vector<cached_user> read_users(const fs::path& root, const fs::path& file, unix_time now) {
+    const json doc = read_json(root, file);
+    if (!doc.is_array()) fail(root, file, "expected a JSON array of users");
+    std::vector<cached_user> out;
+    for (std::size_t i = 0; i < doc.size(); ++i) {
+        const auto id = detail::get_string(doc[i], "id");
+        if (!id) fail(root, file, "user #" + std::to_string(i + 1) + ": missing id");
+        const auto bot = doc[i].find("is_bot");
+        out.push_back({*id,
+                       display_name(doc[i], *id),
+                       bot != doc[i].end() && bot->is_boolean() && bot->get<bool>(),
+                       now});
+    }
+    return out;
+}
+
+bool is_day_file(const fs::path& p) {
+    const std::string n = p.filename().string();
+    if (n.size() != 15 || p.extension() != ".json") return false;
+    for (std::size_t i = 0; i < 10; ++i) {
+        const bool dash = i == 4 || i == 7;
+        if (dash ? n[i] != '-' : !std::isdigit(static_cast<unsigned char>(n[i]))) return false;
+    }
+    return true;
+}
+
+parsed_channel read_channel(const fs::path& root,
+                            const export_channel& ch,
+                            const capture_config& capture,
+                            std::map<std::string, cached_user>& profiles,
+                            unix_time now) {
+    parsed_channel out{ch, {}};
+    const fs::path folder = root / ch.name;
+    if (!fs::is_directory(folder)) return out;
+    std::vector<fs::path> days;
+    for (const auto& f : fs::directory_iterator(folder))
+        if (f.is_regular_file() && is_day_file(f.path())) days.push_back(f.path());
+    std::sort(days.begin(), days.end());
+
+    for (const auto& day : days) {
+        const json doc = read_json(root, day);
+        if (!doc.is_array()) fail(root, day, "expected a JSON array of messages");
+        for (std::size_t i = 0; i < doc.size(); ++i) {
+            const json& msg = doc[i];
+            const std::string where = "message #" + std::to_string(i + 1) + ": ";
+            if (!msg.is_object()) fail(root, day, where + "not an object");
+            const auto ts = detail::get_string(msg, "ts");
+            if (!ts) fail(root, day, where + "missing ts");
+            if (!canonical_ts(*ts)) fail(root, day, where + "malformed ts '" + *ts + "'");
+
+            // Day files embed a profile snapshot; it names authors missing from users.json.
+            const auto user = detail::get_string(msg, "user");
+            if (const json* profile = detail::get_object(msg, "user_profile"); profile && user)
+                profiles.try_emplace(*user, cached_user{*user, display_name(*profile, *user),
+                                                        false, now});
+
+            auto mapped = detail::map_message(msg, ch.id, capture);
+            if (!mapped.entry) continue;  // channel_topic and other notices
+            parsed_message pm{std::move(*mapped.entry), {}};
+            // Slack exports list reactions with every user who added them; null arrays are
+            // tolerated (see slack-protocol.md section 13).
+            if (auto r = msg.find("reactions"); r != msg.end() && r->is_array()) {
+                for (const json& reaction : *r) {
+                    const auto name = detail::get_string(reaction, "name");
+                    const auto users = reaction.is_object() ? reaction.find("users") : reaction.end();
+                    if (!name || users == reaction.end() || !users->is_array()) continue;
+                    const auto mark = capture.mark_for(*name);
+                    if (!mark.key_event && !mark.stage) continue;
+                    for (const json& u : *users)
+                        if (u.is_string()) pm.reactions.emplace_back(*name, u.get<std::string>());
+                }
+            }
+            out.messages.push_back(std::move(pm));
+        }
+    }
+    // Day files are in ts order; across files too, since they are split by date.
+    std::stable_sort(out.messages.begin(), out.messages.end(), [](const auto& a, const auto& b) {
+        return a.entry.ts < b.entry.ts;
+    });
+    return out;
+}
+
+unix_time ts_seconds(const std::string& canonical) {
+    return unix_time(std::chrono::seconds(std::stoll(canonical.substr(0, 10))));
+}
+
+}  // namespace
+
+import_summary import_slack_export(store& s,
+                                   const fs::path& root,
+                                   const import_options& options) {
+    if (fs::is_regular_file(root))
+        throw import_error(root.string() +
+                           ": zip archives are not supported by this build; unzip it and pass "
+                           "the folder");
+    if (!fs::is_directory(root)) throw import_error(root.string() + ": no such folder");
+    const auto now = std::chrono::floor<std::chrono::seconds>(s.now());
+
+    // Phase 1: read and validate everything, writing nothing.
+    std::vector<export_channel> channels;
+    for (const char* name : {"channels.json", "groups.json"}) {
+        if (!fs::exists(root / name)) continue;
+        auto more = read_channels(root, root / name);
+        channels.insert(channels.end(), more.begin(), more.end());
+    }
+    if (!fs::exists(root / "channels.json") && !fs::exists(root / "groups.json"))
+        throw import_error(root.string() + ": channels.json not found; is this a Slack export?");
+    if (options.channel) {
+        std::erase_if(channels, [&](const auto& c) { return c.name != *options.channel; });
+        if (channels.empty())
+            throw import_error("no channel named '" + *options.channel + "' in the export");
+    }
+
+    std::vector<cached_user> users;
+    // Enterprise Grid org exports call the file org_users.json.
+    for (const char* name : {"users.json", "org_users.json"}) {
+        if (!fs::exists(root / name)) continue;
+        users = read_users(root, root / name, now);
+        break;
+    }
+    std::map<std::string, cached_user> profiles;
+    std::vector<parsed_channel> parsed;
+    for (const auto& ch : channels)
+        parsed.push_back(read_channel(root, ch, options.capture, profiles, now));
+    for (const auto& u : users) profiles.erase(u.id);
+    for (auto& [id, u] : profiles) users.push_back(std::move(u));
+
+    // Phase 2: users in one transaction, then one per channel.
+    import_summary summary;
+    {
+        transaction tx(s);
+        for (const auto& u : users) s.put_user(u);
+        tx.commit();
+        summary.users = users.size();
+    }
+    const auto existing = s.list_incidents();
+    for (auto& pc : parsed) {
+        imported_channel result{pc.channel.name, std::nullopt, 0, {}};
+        const auto clash = std::find_if(existing.begin(), existing.end(), [&](const incident& i) {
+            return i.channel == pc.channel.id;
+        });
+        if (clash != existing.end()) {
+            result.skipped = "already imported as incident " + std::to_string(clash->id);
+        } else if (pc.messages.empty()) {
+            result.skipped = "no messages";
+        } else {
+            transaction tx(s);
+            new_incident n;
+            n.title = pc.channel.title;
+            n.severity = pc.channel.severity;
+            n.channel = pc.channel.id;
+            n.declared_at = ts_seconds(pc.messages.front().entry.ts);
+            if (pc.channel.archived) {
+                n.status = incident_status::resolved;
+                n.resolved_at = ts_seconds(pc.messages.back().entry.ts);
+            }
+            const auto inc = s.create_incident(n);
+            for (auto& m : pc.messages) {
+                m.entry.incident_id = inc.id;
+                const auto id = s.add_entry(m.entry);
+                if (!id) continue;  // the same ts twice in an export: keep the first
+                ++result.entries;
+                for (const auto& [name, user] : m.reactions)
+                    s.add_reaction(*id, user, name, options.capture.mark_for(name));
+            }
+            tx.commit();
+            result.incident_id = inc.id;
+        }
+        summary.channels.push_back(std::move(result));
+    }
+    return summary;
+}
+
+}  // namespace incident_bot

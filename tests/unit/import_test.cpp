@@ -1,0 +1,180 @@
+#include "incident_bot/store/import.hpp"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "store_fixtures.hpp"
+
+// GCC 12 warns about designated initializers that leave members at their defaults.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace incident_bot {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::data_path;
+using testing::temp_dir;
+
+const std::string k_checkout = "inc-20261102-checkout-latency";
+const std::string k_search = "inc-20261115-search-indexing";
+
+// A writable copy of the sample export, for tests that damage it.
+fs::path copy_sample(const temp_dir& dir) {
+    const fs::path to = dir.path() / "export";
+    fs::copy(data_path("sample-export"), to, fs::copy_options::recursive);
+    return to;
+}
+
+std::string import_error_of(store& s, const fs::path& root, const import_options& o = {}) {
+    try {
+        import_slack_export(s, root, o);
+    } catch (const import_error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+TEST(Import, BuildsOneIncidentPerChannelFromTheSampleExport) {
+    temp_dir dir;
+    store s(dir.file("bot.db"));
+    const auto summary = import_slack_export(s, data_path("sample-export"));
+    ASSERT_EQ(summary.channels.size(), 2u);
+    EXPECT_EQ(summary.channels[0].name, k_checkout);
+    EXPECT_EQ(summary.channels[0].entries, 18u);  // the channel_topic notice is left out
+    EXPECT_EQ(summary.users, 6u);
+
+    const auto incidents = s.list_incidents();
+    ASSERT_EQ(incidents.size(), 2u);
+    const auto& checkout = incidents[0];
+    EXPECT_EQ(checkout.title, "SEV2: checkout-api p99 latency above 4s");
+    EXPECT_EQ(checkout.severity, 2);
+    EXPECT_EQ(checkout.channel, "C0AINC1001");
+    EXPECT_EQ(checkout.status, incident_status::resolved);  // archived channel
+    EXPECT_EQ(checkout.declared_at.time_since_epoch().count(), 1793628150);
+    EXPECT_EQ(checkout.resolved_at->time_since_epoch().count(), 1793696822);
+    EXPECT_EQ(incidents[1].status, incident_status::investigating);
+    EXPECT_EQ(incidents[1].severity, 3);
+    EXPECT_EQ(s.find_open_incident("C0AINC1002")->id, incidents[1].id);
+
+    const auto timeline = s.list_timeline(checkout.id);
+    ASSERT_EQ(timeline.size(), 18u);
+    EXPECT_EQ(timeline[0].source, entry_source::join);
+    EXPECT_EQ(timeline[1].stage, incident_stage::detection);
+    EXPECT_EQ(timeline[2].source, entry_source::bot);
+    EXPECT_EQ(timeline[2].user, "B0DEPLOY");
+
+    const auto pool = s.find_entry(checkout.id, "1793628642.331900").value();
+    EXPECT_TRUE(pool.edited);
+    EXPECT_TRUE(pool.pinned);
+    EXPECT_TRUE(pool.key_event);
+    EXPECT_EQ(pool.stage, incident_stage::diagnosis);
+    EXPECT_FALSE(pool.thread_ts);  // a thread parent is not a reply
+    const auto reply = s.find_entry(checkout.id, "1793628690.100000").value();
+    EXPECT_EQ(reply.thread_ts, "1793628642.331900");
+    const auto broadcast = s.find_entry(checkout.id, "1793628820.050000").value();
+    EXPECT_EQ(broadcast.kind, "thread_broadcast");
+    const auto fixed = s.find_entry(checkout.id, "1793629572.300000").value();
+    EXPECT_EQ(fixed.stage, incident_stage::repair);
+    EXPECT_EQ(s.list_timeline(checkout.id, timeline_view::human).size(), 15u);
+
+    EXPECT_EQ(s.get_user("U0ANA01")->display_name, "ana.ruiz");
+    EXPECT_EQ(s.get_user("U0BOT05")->display_name, "Deploy Bot");
+    EXPECT_TRUE(s.get_user("U0BOT05")->is_bot);
+
+    ASSERT_EQ(s.search("fraud score").size(), 1u);
+    EXPECT_EQ(s.search("indexer OOM")[0].id, incidents[1].id);
+}
+
+TEST(Import, SecondRunAddsNothing) {
+    temp_dir dir;
+    store s(dir.file("bot.db"));
+    import_slack_export(s, data_path("sample-export"));
+    const auto again = import_slack_export(s, data_path("sample-export"));
+    for (const auto& c : again.channels) {
+        EXPECT_FALSE(c.incident_id);
+        EXPECT_NE(c.skipped.find("already imported"), std::string::npos);
+    }
+    EXPECT_EQ(s.list_incidents().size(), 2u);
+}
+
+TEST(Import, SelectsOneChannelByName) {
+    temp_dir dir;
+    store s(dir.file("bot.db"));
+    const auto summary = import_slack_export(s, data_path("sample-export"), {.channel = k_search});
+    ASSERT_EQ(summary.channels.size(), 1u);
+    EXPECT_EQ(s.list_incidents().size(), 1u);
+    EXPECT_EQ(s.list_incidents()[0].channel, "C0AINC1002");
+    EXPECT_NE(import_error_of(s, data_path("sample-export"), {.channel = "general"})
+                  .find("no channel named 'general'"),
+              std::string::npos);
+}
+
+TEST(Import, ReadsTheSlackdumpFixtureWithTombstonesAndNulls) {
+    temp_dir dir;
+    store s(dir.file("bot.db"));
+    const auto summary = import_slack_export(s, data_path("fixtures/export"));
+    ASSERT_EQ(summary.channels.size(), 1u);
+    ASSERT_TRUE(summary.channels[0].incident_id);
+    const auto timeline = s.list_timeline(*summary.channels[0].incident_id);
+    EXPECT_EQ(timeline.size(), summary.channels[0].entries);
+    const auto tombstone = std::find_if(timeline.begin(), timeline.end(), [](const auto& e) {
+        return e.kind == "tombstone";
+    });
+    ASSERT_NE(tombstone, timeline.end());
+    EXPECT_TRUE(tombstone->deleted);
+    EXPECT_FALSE(tombstone->text);
+}
+
+TEST(Import, MalformedDayFileNamesFileAndPositionAndWritesNothing) {
+    temp_dir dir;
+    const auto root = copy_sample(dir);
+    // Break line 3 of the last channel's day file.
+    const auto day = root / k_search / "2026-11-15.json";
+    {
+        std::ifstream in(day);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const auto second_line_end = text.find('\n', text.find('\n') + 1);
+        text.insert(second_line_end + 1, "    \"type\" \"message\",\n");
+        std::ofstream(day) << text;
+    }
+    store s(dir.file("bot.db"));
+    const auto what = import_error_of(s, root);
+    EXPECT_NE(what.find(k_search + "/2026-11-15.json: line 3, column 20"), std::string::npos)
+        << what;
+    EXPECT_TRUE(s.list_incidents().empty());
+    EXPECT_FALSE(s.get_user("U0ANA01"));
+}
+
+TEST(Import, StructuralErrorsNameTheMessage) {
+    temp_dir dir;
+    const auto root = copy_sample(dir);
+    const auto day = root / k_checkout / "2026-11-03.json";
+    std::ofstream(day) << R"([{"type": "message", "text": "no ts here"}])";
+    store s(dir.file("bot.db"));
+    EXPECT_NE(import_error_of(s, root).find(k_checkout + "/2026-11-03.json: message #1: missing ts"),
+              std::string::npos);
+
+    std::ofstream(day) << R"({"not": "an array"})";
+    EXPECT_NE(import_error_of(s, root).find("expected a JSON array"), std::string::npos);
+
+    std::ofstream(root / "channels.json") << R"([{"id": "C1"}])";
+    EXPECT_NE(import_error_of(s, root).find("channels.json: channel #1"), std::string::npos);
+    EXPECT_TRUE(s.list_incidents().empty());
+}
+
+TEST(Import, RefusesZipAndFoldersThatAreNoExport) {
+    temp_dir dir;
+    store s(dir.file("bot.db"));
+    const auto zip = dir.path() / "export.zip";
+    std::ofstream(zip) << "PK";
+    EXPECT_NE(import_error_of(s, zip).find("unzip"), std::string::npos);
+    EXPECT_NE(import_error_of(s, dir.path() / "nowhere").find("no such folder"),
+              std::string::npos);
+    fs::create_directories(dir.path() / "empty");
+    EXPECT_NE(import_error_of(s, dir.path() / "empty").find("channels.json not found"),
+              std::string::npos);
+}
+
+}  // namespace
+}  // namespace incident_bot

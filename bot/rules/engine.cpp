@@ -25,9 +25,10 @@ struct rule_set::impl {
 
     std::vector<rule> rules;
     std::vector<std::string> global_ignore;
-    std::vector<pattern> patterns;                       // index = RE2::Set index
-    std::vector<std::vector<std::unique_ptr<RE2>>> rule_ignores;  // per rule
-    std::vector<std::unique_ptr<RE2>> global_ignores;
+    std::vector<pattern> patterns;  // index = RE2::Set index
+    // Ignore patterns as one set each (null when empty): one DFA pass per sentence checked.
+    std::vector<std::unique_ptr<RE2::Set>> rule_ignores;  // per rule
+    std::unique_ptr<RE2::Set> global_ignores;
     std::unique_ptr<RE2::Set> set;
 };
 
@@ -141,11 +142,26 @@ bool is_trim(char c) {
            c == '(' || c == ')' || c == '-';
 }
 
-bool any_match(const std::vector<std::unique_ptr<RE2>>& res, std::string_view text) {
-    for (const auto& re : res) {
-        if (RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re)) return true;
+// Validates each pattern on its own (for a precise error), then compiles them as one set.
+std::unique_ptr<RE2::Set> compile_set(const std::vector<std::string>& patterns,
+                                      const std::map<std::string, std::string>& defines,
+                                      const std::string& where,
+                                      std::string_view source) {
+    if (patterns.empty()) return nullptr;
+    auto set = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
+    for (const auto& pat : patterns) {
+        std::string full = expand(pat, defines, where, source);
+        compile(full, where, source);
+        std::string error;
+        if (set->Add(full, &error) < 0)
+            fail(source, where + ": bad pattern \"" + pat + "\": " + error);
     }
-    return false;
+    if (!set->Compile()) fail(source, where + ": patterns too large to compile together");
+    return set;
+}
+
+bool any_match(const std::unique_ptr<RE2::Set>& set, std::string_view text) {
+    return set && set->Match(re2::StringPiece(text.data(), text.size()), nullptr);
 }
 
 thread_local normalized_text scratch;
@@ -179,11 +195,8 @@ rule_set rule_set::parse(std::string_view text, std::string_view source) {
 
     auto p = std::make_shared<impl>();
     p->set = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
-    for (const auto& g : string_list(doc, "ignore", false, "top-level ignore", source)) {
-        p->global_ignore.push_back(g);
-        p->global_ignores.push_back(
-            compile(expand(g, defines, "top-level ignore", source), "top-level ignore", source));
-    }
+    p->global_ignore = string_list(doc, "ignore", false, "top-level ignore", source);
+    p->global_ignores = compile_set(p->global_ignore, defines, "top-level ignore", source);
 
     auto rules_it = doc.find("rules");
     if (rules_it == doc.end() || !rules_it->is_array() || rules_it->empty())
@@ -220,9 +233,7 @@ rule_set rule_set::parse(std::string_view text, std::string_view source) {
                 fail(source, where + ": bad pattern \"" + pat + "\": " + error);
             p->patterns.push_back({index, std::move(re)});
         }
-        auto& ign = p->rule_ignores.emplace_back();
-        for (const auto& pat : out.ignore)
-            ign.push_back(compile(expand(pat, defines, where, source), where + " ignore", source));
+        p->rule_ignores.push_back(compile_set(out.ignore, defines, where + " ignore", source));
         p->rules.push_back(std::move(out));
     }
     if (!p->set->Compile()) fail(source, "patterns too large to compile together");
@@ -255,9 +266,8 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
     normalized_text& n = scratch;
     normalize(text, n);
     const re2::StringPiece whole(n.text.data(), n.text.size());
-    if (!impl_->set->Match(whole, nullptr)) return out;
     std::vector<int> hits;
-    impl_->set->Match(whole, &hits);
+    if (!impl_->set->Match(whole, &hits)) return out;
     std::sort(hits.begin(), hits.end());
 
     // Normalised spans already claimed, so a phrase is reported once, by the earliest rule.

@@ -40,10 +40,16 @@ constexpr std::array<typo, 62> typos{{
     {"thats", "that is"},     {"whats", "what is"},
 }};
 
-// Cheap pre-check so most words skip the table: bit (length) set for each first letter.
-constexpr std::array<std::uint32_t, 26> typo_lengths = [] {
-    std::array<std::uint32_t, 26> a{};
-    for (const auto& t : typos) a[t.from[0] - 'a'] |= 1u << t.from.size();
+// Cheap pre-check so most words skip the table: for each (first letter, second letter or
+// end of word), a bit per word length that occurs in the table.
+constexpr std::size_t typo_key(char first, char second) {
+    return static_cast<std::size_t>(first - 'a') * 27 +
+           (second >= 'a' && second <= 'z' ? static_cast<std::size_t>(second - 'a') + 1 : 0);
+}
+constexpr std::array<std::uint32_t, 26 * 27> typo_lengths = [] {
+    std::array<std::uint32_t, 26 * 27> a{};
+    for (const auto& t : typos)
+        a[typo_key(t.from[0], t.from.size() > 1 ? t.from[1] : 0)] |= 1u << t.from.size();
     return a;
 }();
 
@@ -63,12 +69,9 @@ bool is_sentence_punct(char c) {
 class normalizer {
 public:
     normalizer(std::string_view in, normalized_text& out) : in_(in), out_(out) {
-        out_.text.clear();
-        out_.source_begin.clear();
-        out_.source_end.clear();
-        out_.text.reserve(in.size() + 8);
-        out_.source_begin.reserve(in.size() + 8);
-        out_.source_end.reserve(in.size() + 8);
+        // Written through raw pointers with one capacity check per byte: this loop is most
+        // of the cost of scanning a clean message.
+        grow(in.size() + in.size() / 2 + 64);
     }
 
     void run() {
@@ -114,8 +117,10 @@ public:
             }
         }
         flush_word();
-        while (!out_.text.empty() && (out_.text.back() == ' ' || out_.text.back() == '\n'))
-            pop();
+        while (n_ > 0 && (t_[n_ - 1] == ' ' || t_[n_ - 1] == '\n')) pop();
+        out_.text.resize(n_);
+        out_.source_begin.resize(n_);
+        out_.source_end.resize(n_);
     }
 
 private:
@@ -127,18 +132,27 @@ private:
         return nl == std::string_view::npos ? in_.size() : nl;
     }
     char last() const {
-        return out_.text.empty() ? '\n' : out_.text.back();
+        return n_ == 0 ? '\n' : t_[n_ - 1];
     }
 
+    void grow(std::size_t cap) {
+        out_.text.resize(cap);
+        out_.source_begin.resize(cap);
+        out_.source_end.resize(cap);
+        t_ = out_.text.data();
+        b_ = out_.source_begin.data();
+        e_ = out_.source_end.data();
+        cap_ = cap;
+    }
     void push(char c, std::size_t b, std::size_t e) {
-        out_.text.push_back(c);
-        out_.source_begin.push_back(static_cast<std::uint32_t>(b));
-        out_.source_end.push_back(static_cast<std::uint32_t>(e));
+        if (n_ == cap_) grow(cap_ * 2);
+        t_[n_] = c;
+        b_[n_] = static_cast<std::uint32_t>(b);
+        e_[n_] = static_cast<std::uint32_t>(e);
+        ++n_;
     }
     void pop() {
-        out_.text.pop_back();
-        out_.source_begin.pop_back();
-        out_.source_end.pop_back();
+        --n_;
     }
 
     void space(std::size_t at) {
@@ -147,7 +161,7 @@ private:
     }
     void newline(std::size_t at) {
         flush_word();
-        while (last() == ' ' && !out_.text.empty()) pop();
+        while (n_ > 0 && last() == ' ') pop();
         if (last() != '\n') push('\n', at, at + 1);
     }
 
@@ -307,19 +321,19 @@ private:
         else if (lead >= 0xE0) n = 3;
         else if (lead >= 0xC0) n = 2;
         n = std::min(n, in_.size() - i);
-        if (word_start_ == npos) word_start_ = out_.text.size();
+        if (word_start_ == npos) word_start_ = n_;
         for (std::size_t k = 0; k < n; ++k) push(in_[i + k], i, i + n);
         return i + n;
     }
 
     void punct(char c, std::size_t b, std::size_t e) {
         flush_word();
-        while (last() == ' ' && !out_.text.empty()) pop();
+        while (n_ > 0 && last() == ' ') pop();
         // "??", "?!?!", "..." read as one mark; a question mark wins.
         if ((is_sentence_punct(last()) && last() != ',' && c != ',') || last() == c) {
-            if (c == '?') out_.text.back() = '?';
-            out_.source_end.back() = static_cast<std::uint32_t>(e);
-        } else if (out_.text.empty()) {
+            if (c == '?') t_[n_ - 1] = '?';
+            e_[n_ - 1] = static_cast<std::uint32_t>(e);
+        } else if (n_ == 0) {
             return;
         } else {
             push(c, b, e);
@@ -330,7 +344,7 @@ private:
     void ascii(std::size_t i) {
         const char c = in_[i];
         if (is_alnum(c)) {
-            if (word_start_ == npos) word_start_ = out_.text.size();
+            if (word_start_ == npos) word_start_ = n_;
             push(lower(c), i, i + 1);
             return;
         }
@@ -369,37 +383,38 @@ private:
         if (word_start_ == npos) return;
         const std::size_t start = word_start_;
         word_start_ = npos;
-        std::string& t = out_.text;
         // "whooo" → "who", "soooo" → "so": runs of three or more letters become one.
-        std::size_t w = start;
-        for (std::size_t r = start; r < t.size();) {
-            std::size_t run = r + 1;
-            while (run < t.size() && t[run] == t[r]) ++run;
-            const bool collapse = run - r >= 3 && is_alpha(t[r]);
-            const std::size_t keep = collapse ? 1 : run - r;
-            for (std::size_t k = 0; k < keep; ++k) {
-                t[w] = t[r + k];
-                out_.source_begin[w] = out_.source_begin[r + k];
-                out_.source_end[w] = collapse ? out_.source_end[run - 1] : out_.source_end[r + k];
-                ++w;
+        bool stretched = false;
+        for (std::size_t k = start + 2; k < n_ && !stretched; ++k)
+            stretched = t_[k] == t_[k - 1] && t_[k] == t_[k - 2] && is_alpha(t_[k]);
+        if (stretched) {
+            std::size_t w = start;
+            for (std::size_t r = start; r < n_;) {
+                std::size_t run = r + 1;
+                while (run < n_ && t_[run] == t_[r]) ++run;
+                const bool collapse = run - r >= 3 && is_alpha(t_[r]);
+                const std::size_t keep = collapse ? 1 : run - r;
+                for (std::size_t k = 0; k < keep; ++k) {
+                    t_[w] = t_[r + k];
+                    b_[w] = b_[r + k];
+                    e_[w] = collapse ? e_[run - 1] : e_[r + k];
+                    ++w;
+                }
+                r = run;
             }
-            r = run;
+            n_ = w;
         }
-        t.resize(w);
-        out_.source_begin.resize(w);
-        out_.source_end.resize(w);
 
-        const std::size_t len = w - start;
-        if (len == 0 || len > 12 || !is_alpha(t[start])) return;
-        if (!(typo_lengths[t[start] - 'a'] & (1u << len))) return;
-        const std::string_view word(t.data() + start, len);
+        const std::size_t len = n_ - start;
+        if (len == 0 || len > 12 || !is_alpha(t_[start])) return;
+        if (!(typo_lengths[typo_key(t_[start], len > 1 ? t_[start + 1] : 0)] & (1u << len)))
+            return;
+        const std::string_view word(t_ + start, len);
         for (const auto& ty : typos) {
             if (ty.from != word) continue;
-            const std::uint32_t b = out_.source_begin[start];
-            const std::uint32_t e = out_.source_end[w - 1];
-            t.resize(start);
-            out_.source_begin.resize(start);
-            out_.source_end.resize(start);
+            const std::uint32_t b = b_[start];
+            const std::uint32_t e = e_[n_ - 1];
+            n_ = start;
             for (char c : ty.to) push(c, b, e);
             return;
         }
@@ -409,6 +424,11 @@ private:
     std::string_view in_;
     normalized_text& out_;
     std::size_t word_start_ = npos;
+    char* t_ = nullptr;
+    std::uint32_t* b_ = nullptr;
+    std::uint32_t* e_ = nullptr;
+    std::size_t n_ = 0;
+    std::size_t cap_ = 0;
 };
 
 }  // namespace

@@ -1,0 +1,370 @@
+// Blameless-language detector: the default rules against tables of blame and hard
+// negatives, Slack markup and offsets, rule-file validation, Markdown documents, and the
+// labeled corpus (precision/recall gate).
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "incident_bot/rules/engine.hpp"
+
+namespace incident_bot {
+namespace {
+
+const std::string source_dir = INCIDENT_BOT_SOURCE_DIR;
+
+const rule_set& rules() {
+    static const rule_set set = rule_set::load_file(source_dir + "/config/rules.json");
+    return set;
+}
+
+// The first finding's category, or "none".
+std::string category_of(std::string_view text) {
+    auto f = rules().scan(text);
+    return f.empty() ? "none" : f.front().category;
+}
+
+struct labeled {
+    const char* text;
+    const char* category;
+};
+
+void expect_table(std::initializer_list<labeled> table) {
+    for (const auto& row : table) EXPECT_EQ(category_of(row.text), row.category) << row.text;
+}
+
+TEST(RuleEngine, FlagsWhoBrokeProd) {
+    expect_table({{"who broke prod", "whose_fault"},
+                  {"who pushed this??", "whose_fault"},
+                  {"Who BROKE prod?!?!", "whose_fault"},
+                  {"who the hell touched the load balancer", "whose_fault"},
+                  {"whose fault is this", "whose_fault"},
+                  {"which genius pushed to main", "whose_fault"}});
+}
+
+TEST(RuleEngine, FlagsPersonAttribution) {
+    expect_table({{"<@U123ABC> broke prod", "person_attribution"},
+                  {"this is on dave", "person_attribution"},
+                  {"<@U1|dave>'s change broke checkout", "person_attribution"},
+                  {"caused by <@U0AAA1111> pushing straight to main", "person_attribution"},
+                  {"it's all jen's fault", "person_attribution"},
+                  {"blame <@U12345678> for this one", "person_attribution"}});
+}
+
+TEST(RuleEngine, FlagsHindsight) {
+    expect_table({{"he should have checked", "hindsight"},
+                  {"why didn't you run the tests", "hindsight"},
+                  {"why didnt u run the tests??", "hindsight"},
+                  {"how did nobody notice the disk filling up", "hindsight"},
+                  {"if he had just followed the runbook", "hindsight"},
+                  {"whoever approved it should have read the diff", "hindsight"}});
+}
+
+TEST(RuleEngine, FlagsCharacterJudgements) {
+    expect_table({{"that was so careless", "character"},
+                  {"Sloppy work tbh", "character"},
+                  {"incompetent change management", "character"},
+                  {"he doesn't know what he's doing", "character"}});
+}
+
+TEST(RuleEngine, FlagsHumanErrorFraming) {
+    expect_table({{"this was human error", "human_error"},
+                  {"Root cause: operator error", "human_error"},
+                  {"someone fat-fingered the replica count", "human_error"},
+                  {"root cause is <@U0AB12CD3>", "human_error"}});
+}
+
+TEST(RuleEngine, FlagsPunishment) {
+    expect_table({{"someone needs to be held accountable", "punishment"},
+                  {"heads will roll for this", "punishment"},
+                  {"he should be fired", "punishment"},
+                  {"revoke his prod access", "punishment"}});
+}
+
+TEST(RuleEngine, FlagsSarcasm) {
+    expect_table({{"great job, whoever merged that", "sarcasm"},
+                  {"nice work breaking prod", "sarcasm"},
+                  {"another flawless friday deploy :clap:", "sarcasm"},
+                  {"thanks for nothing", "sarcasm"}});
+}
+
+TEST(RuleEngine, IgnoresHardNegatives) {
+    for (const char* text : {
+             "fault injection test starts at 3pm",
+             "the deploy broke the cache",
+             "we should add an alert",
+             "error rate is 5%",
+             "who is on call?",
+             "who's on call for db tonight?",
+             "the canary should have caught this",
+             "why didn't the alert fire?",
+             "you should have access now",
+             "the alert fired twice",
+             "lazy loading is hiding the latency",
+             "human error is never a root cause, let's look deeper",
+             "git blame says the line is from 2017",
+             "it's nobody's fault, the runbook was out of date",
+             "great job everyone, incident resolved :tada:",
+             "thanks whoever fixed the alert routing <3",
+             "<@U0AB12CD3> deployed the fix at 14:32",
+             "this is on prod, not staging",
+         }) {
+        EXPECT_EQ(category_of(text), "none") << text;
+    }
+}
+
+TEST(RuleEngine, IgnoresSelfOwnership) {
+    for (const char* text : {"I broke it, rolling back",
+                             "my bad, I pushed the wrong config",
+                             "I should have checked the diff, my fault",
+                             "this one's on me, I'll write it up",
+                             "I fat-fingered the replica count, fixing"}) {
+        EXPECT_EQ(category_of(text), "none") << text;
+    }
+}
+
+TEST(RuleEngine, IgnoresCodeQuotesAndLinks) {
+    for (const char* text : {
+             "`who broke prod` is the commit message",
+             "```\nERROR human error: operator aborted\n```",
+             "> who broke prod\nthat's from 2019, ignore",
+             "&gt; someone needs to be held accountable\n^ quoting the exec email",
+             ">>> who pushed this??\nhe should have checked",
+             "see https://wiki.acme.io/postmortems/who-broke-prod",
+             "see <https://wiki.acme.io/who-broke-prod|the old postmortem>",
+             "let's avoid \"who broke it\" questions",
+         }) {
+        EXPECT_EQ(category_of(text), "none") << text;
+    }
+}
+
+TEST(RuleEngine, NormalisesSlackMarkup) {
+    EXPECT_EQ(normalize("<@U123|dave> broke *PROD*!!!").text, "@person broke prod!");
+    EXPECT_EQ(normalize("ping <#C01|incidents> and <!here>").text, "ping #channel and @here");
+    EXPECT_EQ(normalize("<!subteam^S1|@db> :rotating_light: _now_").text,
+              "@group :rotating_light: now");
+    EXPECT_EQ(normalize("whooo borke prod???").text, "who broke prod?");
+    EXPECT_EQ(normalize("why didn\xE2\x80\x99t u check").text, "why didnt you check");
+    EXPECT_EQ(normalize("run `make test` in snake_case_dir").text, "run code in snake_case_dir");
+    EXPECT_EQ(normalize("a &amp; b &lt;3").text, "a & b <3");
+}
+
+TEST(RuleEngine, ReportsSpansInOriginalText) {
+    const std::string text = "ok so <@U7H1K2L3M>'s change broke checkout";
+    auto f = rules().scan(text);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].offset, text.find("<@U7"));
+    EXPECT_EQ(f[0].matched, "<@U7H1K2L3M>'s change broke");
+    EXPECT_EQ(f[0].matched, text.substr(f[0].offset, f[0].length));
+
+    const std::string shouty = "hm. WHOOO  BORKE prod??";
+    auto g = rules().scan(shouty);
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].matched, "WHOOO  BORKE");
+    EXPECT_EQ(g[0].rule_id, "who-broke-it");
+    EXPECT_FALSE(g[0].why.empty());
+    EXPECT_FALSE(g[0].suggestion.empty());
+}
+
+TEST(RuleEngine, ReportsEachPhraseOnce) {
+    auto f = rules().scan("who broke prod? he should have checked. sloppy.");
+    ASSERT_EQ(f.size(), 3u);
+    EXPECT_EQ(f[0].category, "whose_fault");
+    EXPECT_EQ(f[1].category, "hindsight");
+    EXPECT_EQ(f[2].category, "character");
+    EXPECT_LT(f[0].offset, f[1].offset);
+}
+
+TEST(RuleEngine, SurvivesHostileInput) {
+    for (std::string text : {std::string(""), std::string("<"), std::string("```"),
+                             std::string("&"), std::string(":"), std::string("@"),
+                             std::string("`unterminated"), std::string("<@U1"),
+                             std::string("\xF0\x9F"), std::string(5000, '?'),
+                             std::string("\"") + std::string(300, 'a'),
+                             std::string(10000, 'o')}) {
+        auto f = rules().scan(text);
+        for (const auto& x : f) EXPECT_LE(x.offset + x.length, text.size());
+    }
+}
+
+TEST(RuleEngine, EmbeddedDefaultsMatchConfigFile) {
+    std::ifstream in(source_dir + "/config/rules.json", std::ios::binary);
+    std::stringstream file;
+    file << in.rdbuf();
+    EXPECT_EQ(default_rules_json(), file.str());
+    EXPECT_EQ(rule_set::load_default().rules().size(), rules().rules().size());
+}
+
+TEST(RuleEngine, DefaultRulesCoverEveryCategory) {
+    for (auto c : rule_categories) {
+        bool found = false;
+        for (const auto& r : rules().rules()) found = found || r.category == c;
+        EXPECT_TRUE(found) << c;
+    }
+}
+
+// A one-rule file with `rule_body` spliced in, for the validation tests.
+std::string rule_file(const std::string& rule_body, const std::string& extra = "") {
+    return R"({"version": 1, )" + extra + R"("rules": [)" + rule_body + "]}";
+}
+
+const std::string good_rule =
+    R"({"id": "r1", "category": "character", "patterns": ["\\bsloppy\\b"],
+        "why": "w", "suggestions": ["s"]})";
+
+std::string parse_error(const std::string& json) {
+    try {
+        rule_set::parse(json, "team.json");
+    } catch (const rules_error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(RuleFile, AcceptsMinimalRule) {
+    auto set = rule_set::parse(rule_file(good_rule), "team.json");
+    ASSERT_EQ(set.rules().size(), 1u);
+    EXPECT_EQ(set.scan("so SLOPPY").size(), 1u);
+}
+
+TEST(RuleFile, RejectsBadRegexNamingTheRule) {
+    auto msg = parse_error(rule_file(
+        R"({"id": "broken-one", "category": "character", "patterns": ["(unclosed"],
+            "why": "w", "suggestions": ["s"]})"));
+    EXPECT_NE(msg.find("team.json"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("broken-one"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("(unclosed"), std::string::npos) << msg;
+}
+
+TEST(RuleFile, RejectsMissingField) {
+    auto msg = parse_error(rule_file(
+        R"({"id": "no-why", "category": "character", "patterns": ["x"], "suggestions": ["s"]})"));
+    EXPECT_NE(msg.find("no-why"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("\"why\""), std::string::npos) << msg;
+}
+
+TEST(RuleFile, RejectsUnknownCategory) {
+    auto msg = parse_error(rule_file(
+        R"({"id": "odd", "category": "rudeness", "patterns": ["x"], "why": "w",
+            "suggestions": ["s"]})"));
+    EXPECT_NE(msg.find("odd"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("rudeness"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("person_attribution"), std::string::npos) << msg;
+}
+
+TEST(RuleFile, RejectsDuplicateId) {
+    auto msg = parse_error(rule_file(good_rule + "," + good_rule));
+    EXPECT_NE(msg.find("\"r1\""), std::string::npos) << msg;
+    EXPECT_NE(msg.find("duplicate"), std::string::npos) << msg;
+}
+
+TEST(RuleFile, RejectsUnknownFieldAndDefinition) {
+    auto typo = parse_error(rule_file(
+        R"({"id": "t", "category": "character", "patterns": ["x"], "ignores": ["y"],
+            "why": "w", "suggestions": ["s"]})"));
+    EXPECT_NE(typo.find("\"ignores\""), std::string::npos) << typo;
+    auto def = parse_error(rule_file(
+        R"({"id": "d", "category": "character", "patterns": ["{nobody}"], "why": "w",
+            "suggestions": ["s"]})"));
+    EXPECT_NE(def.find("{nobody}"), std::string::npos) << def;
+}
+
+TEST(RuleFile, RejectsBrokenJsonAndUnreadableFile) {
+    EXPECT_NE(parse_error("{\"rules\": [").find("not valid JSON"), std::string::npos);
+    EXPECT_NE(parse_error(R"({"rules": []})").find("rules"), std::string::npos);
+    EXPECT_THROW(rule_set::load_file("/nonexistent/rules.json"), rules_error);
+}
+
+TEST(RuleFile, AppliesDefinesAndIgnores) {
+    auto set = rule_set::parse(
+        rule_file(R"({"id": "r", "category": "character", "patterns": ["\\b{bad}\\b"],
+                      "ignore": ["\\bsloppy joe"], "why": "w", "suggestions": ["s"]})",
+                  R"("define": {"bad": "sloppy|careless"}, "ignore": ["\\bcareless whisper"],)"),
+        "team.json");
+    EXPECT_EQ(set.scan("careless").size(), 1u);
+    EXPECT_TRUE(set.scan("a sloppy joe for lunch").empty());
+    EXPECT_TRUE(set.scan("careless whisper on repeat").empty());
+    EXPECT_EQ(set.scan("sloppy joe. so sloppy").size(), 1u);
+}
+
+TEST(LintDocument, ReportsLineAndColumn) {
+    const std::string doc = "# Timeline\n\nAt 14:05 someone\nbroke prod.\n\nIt was human error.\n";
+    auto f = scan_document(rules(), doc);
+    ASSERT_EQ(f.size(), 2u);
+    EXPECT_EQ(f[0].line, 3u);
+    EXPECT_EQ(f[0].column, 10u);
+    EXPECT_EQ(f[0].hit.matched, "someone\nbroke");
+    EXPECT_EQ(f[1].line, 6u);
+    EXPECT_EQ(f[1].column, 8u);
+    EXPECT_EQ(f[1].hit.category, "human_error");
+}
+
+TEST(LintDocument, SkipsCodeBlocksAndInlineCode) {
+    const std::string doc =
+        "Intro.\n\n```\nwho broke prod\n```\n\n~~~ text\nhuman error\n~~~\n\n"
+        "    operator error in an indented block\n\n"
+        "The log said `human error` here.\n- who pushed this??\n";
+    auto f = scan_document(rules(), doc);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].line, 14u);
+    EXPECT_EQ(f[0].column, 3u);
+}
+
+TEST(LintDocument, CountsColumnsInCharacters) {
+    const std::string doc = "\xC3\xA9t\xC3\xA9: human error\n";
+    auto f = scan_document(rules(), doc);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].column, 6u);
+}
+
+// Corpus lines are "label<TAB>category<TAB>text" with \n escaped.
+TEST(RuleCorpus, MeetsPrecisionAndRecall) {
+    std::ifstream in(source_dir + "/tests/data/blame_corpus.tsv");
+    ASSERT_TRUE(in) << "corpus missing";
+    std::size_t tp = 0, fp = 0, fn = 0, tn = 0, category_hits = 0, lines = 0;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line.front() == '#') continue;
+        const auto t1 = line.find('\t');
+        const auto t2 = line.find('\t', t1 + 1);
+        ASSERT_NE(t2, std::string::npos) << "malformed corpus line: " << line;
+        const std::string label = line.substr(0, t1);
+        const std::string category = line.substr(t1 + 1, t2 - t1 - 1);
+        ASSERT_TRUE(label == "blame" || label == "ok") << line;
+        std::string text;
+        for (std::size_t i = t2 + 1; i < line.size(); ++i) {
+            if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == 'n') {
+                text.push_back('\n');
+                ++i;
+            } else {
+                text.push_back(line[i]);
+            }
+        }
+        ++lines;
+        const auto found = rules().scan(text);
+        if (label == "blame" && !found.empty()) {
+            ++tp;
+            if (found.front().category == category) ++category_hits;
+        } else if (label == "blame") {
+            ++fn;
+            std::cout << "  missed (" << category << "): " << text << "\n";
+        } else if (!found.empty()) {
+            ++fp;
+            std::cout << "  false alarm (" << found.front().rule_id << "): " << text << "\n";
+        } else {
+            ++tn;
+        }
+    }
+    const double precision = tp + fp ? double(tp) / double(tp + fp) : 0.0;
+    const double recall = tp + fn ? double(tp) / double(tp + fn) : 0.0;
+    std::cout << "corpus: " << lines << " lines, precision " << precision << ", recall "
+              << recall << ", category agreement " << category_hits << "/" << tp << "\n";
+    EXPECT_GE(lines, 300u);
+    EXPECT_GE(precision, 0.9);
+    EXPECT_GE(recall, 0.85);
+}
+
+}  // namespace
+}  // namespace incident_bot

@@ -136,10 +136,12 @@ std::vector<cached_user> read_users(const fs::path& root, const fs::path& file, 
         const auto id = detail::get_string(doc[i], "id");
         if (!id) fail(root, file, "user #" + std::to_string(i + 1) + ": missing id");
         const auto bot = doc[i].find("is_bot");
-        out.push_back({*id,
-                       display_name(doc[i], *id),
-                       bot != doc[i].end() && bot->is_boolean() && bot->get<bool>(),
-                       now});
+        const bool is_bot = bot != doc[i].end() && bot->is_boolean() && bot->get<bool>();
+        out.push_back({*id, display_name(doc[i], *id), is_bot, now});
+        // Bot messages carry the bot id (B...), not the bot user's id: cache both.
+        if (const json* profile = detail::get_object(doc[i], "profile"))
+            if (auto bot_id = detail::get_string(*profile, "bot_id"); bot_id && is_bot)
+                out.push_back({*bot_id, out.back().display_name, true, now});
     }
     return out;
 }

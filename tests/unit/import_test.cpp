@@ -42,7 +42,7 @@ TEST(Import, BuildsOneIncidentPerChannelFromTheSampleExport) {
     ASSERT_EQ(summary.channels.size(), 2u);
     EXPECT_EQ(summary.channels[0].name, k_checkout);
     EXPECT_EQ(summary.channels[0].entries, 18u);  // the channel_topic notice is left out
-    EXPECT_EQ(summary.users, 6u);
+    EXPECT_EQ(summary.users, 7u);  // six users and the deploy bot's bot id
 
     const auto incidents = s.list_incidents();
     ASSERT_EQ(incidents.size(), 2u);
@@ -81,6 +81,7 @@ TEST(Import, BuildsOneIncidentPerChannelFromTheSampleExport) {
     EXPECT_EQ(s.get_user("U0ANA01")->display_name, "ana.ruiz");
     EXPECT_EQ(s.get_user("U0BOT05")->display_name, "Deploy Bot");
     EXPECT_TRUE(s.get_user("U0BOT05")->is_bot);
+    EXPECT_EQ(s.get_user("B0DEPLOY")->display_name, "Deploy Bot");
 
     ASSERT_EQ(s.search("fraud score").size(), 1u);
     EXPECT_EQ(s.search("indexer OOM")[0].id, incidents[1].id);

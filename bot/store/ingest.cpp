@@ -348,7 +348,7 @@ ingest_queue::ingest_queue(store& s,
 
 ingest_queue::~ingest_queue() { stop(); }
 
-bool ingest_queue::try_push(json callback, completion done) {
+bool ingest_queue::try_push(json&& callback, completion&& done) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_ || queued_events_ >= config_.max_pending) return false;

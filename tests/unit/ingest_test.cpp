@@ -439,8 +439,12 @@ TEST(IngestQueue, RefusesWhenFullAndAfterStop) {
                            done.slot(0)));
     EXPECT_TRUE(q.try_push(callback(simple_message("C1", "1700000002.000001", "b"), "Ev2"),
                            done.slot(1)));
-    EXPECT_FALSE(q.try_push(callback(simple_message("C1", "1700000003.000001", "c"), "Ev3"),
-                            done.slot(2)));
+    auto third = callback(simple_message("C1", "1700000003.000001", "c"), "Ev3");
+    auto third_done = done.slot(2);
+    EXPECT_FALSE(q.try_push(std::move(third), std::move(third_done)));
+    // Refused arguments stay with the caller, ready for a retry.
+    EXPECT_EQ(third["event_id"], "Ev3");
+    EXPECT_TRUE(third_done);
     EXPECT_EQ(q.pending(), 2u);
     release.set_value();
     ASSERT_TRUE(done.wait_for(2));

@@ -118,10 +118,11 @@ public:
     ingest_queue(const ingest_queue&) = delete;
     ingest_queue& operator=(const ingest_queue&) = delete;
 
-    /// Queues one callback. Returns false, without calling `done`, when `max_pending` events
-    /// are waiting or the queue is stopping: the caller must then not ack, so Slack
-    /// redelivers later (back-pressure instead of unbounded memory).
-    bool try_push(nlohmann::json callback, completion done);
+    /// Queues one callback, taking both arguments. Returns false, leaving them untouched and
+    /// never calling `done`, when `max_pending` events are waiting or the queue is stopping:
+    /// the caller must then not ack, so Slack redelivers later (back-pressure instead of
+    /// unbounded memory).
+    bool try_push(nlohmann::json&& callback, completion&& done);
     /// Queues work for the writer thread, ordered with the events (not bounded: for commands,
     /// not for event streams). Exceptions are logged. False when stopping.
     bool post(job work);

@@ -90,13 +90,21 @@ public:
                 }
             }
             const char c = in_[i];
+            // Fast path for the bulk of any message: letters inside a word, digits.
+            if ((c >= 'a' && c <= 'z' && ((c != 'h' && c != 'w') || word_start_ != npos)) ||
+                (c >= '0' && c <= '9')) {
+                if (word_start_ == npos) word_start_ = n_;
+                push(c, i, i + 1);
+                ++i;
+                continue;
+            }
             if (c == '\n') {
                 newline(i);
                 line_start = true;
                 ++i;
             } else if (c == '`') {
                 i = code(i);
-            } else if (c == '"' || starts(i, "\xE2\x80\x9C")) {
+            } else if (c == '"' || (c == '\xE2' && starts(i, "\xE2\x80\x9C"))) {
                 i = quoted(i);
             } else if (c == '<') {
                 i = angle(i);

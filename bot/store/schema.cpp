@@ -169,7 +169,15 @@ END;
 INSERT INTO incidents_fts (incidents_fts) VALUES ('rebuild');
 )sql";
 
-constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}};
+// Version 3: per-user opt-out of blameless-language nudges (`/incident nudges off`).
+constexpr const char* k_v3 = R"sql(
+CREATE TABLE nudge_opt_outs (
+    user_id    TEXT    PRIMARY KEY,
+    created_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql";
+
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}};
 
 }  // namespace
 

@@ -152,6 +152,17 @@ constexpr const char* search =
     " SELECT " INCIDENT_COLUMNS
     " FROM incidents JOIN (SELECT incident_id, MIN(score) AS score FROM hits"
     " GROUP BY incident_id) h ON h.incident_id = incidents.id ORDER BY h.score, id LIMIT ?2";
+
+constexpr const char* opt_out_nudges =
+    "INSERT INTO nudge_opt_outs (user_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING";
+constexpr const char* opt_in_nudges = "DELETE FROM nudge_opt_outs WHERE user_id = ?";
+constexpr const char* nudges_opted_out = "SELECT 1 FROM nudge_opt_outs WHERE user_id = ?";
+constexpr const char* count_channel_nudges =
+    "SELECT COUNT(*) FROM nudges WHERE channel = ?1 AND created_at >= ?2 AND (?3 IS NULL OR "
+    "created_at <= ?3)";
+constexpr const char* set_channel = "UPDATE incidents SET channel = ?2 WHERE id = ?1";
+constexpr const char* last_entry_ts =
+    "SELECT MAX(ts) FROM timeline WHERE incident_id = ?1 AND (?2 = '' OR kind = ?2)";
 }  // namespace sql
 
 // ---- conversions --------------------------------------------------------------------------
@@ -993,6 +1004,53 @@ std::vector<incident> store::search(std::string_view words, std::size_t limit) {
     std::vector<incident> out;
     while (s->executeStep()) out.push_back(read_incident(*s));
     return out;
+}
+
+// ---- additions for commands and reminders ---------------------------------------------------
+
+void store::set_nudges_enabled(std::string_view user, bool enabled) {
+    use s(*impl_, enabled ? sql::opt_in_nudges : sql::opt_out_nudges);
+    s->bind(1, std::string(user));
+    if (!enabled) s->bind(2, to_db(impl_->now_seconds()));
+    s->exec();
+}
+
+bool store::nudges_enabled(std::string_view user) {
+    use s(*impl_, sql::nudges_opted_out);
+    s->bind(1, std::string(user));
+    return !s->executeStep();
+}
+
+std::int64_t store::count_nudges_in_channel(std::string_view channel,
+                                            unix_time from,
+                                            std::optional<unix_time> until) {
+    use s(*impl_, sql::count_channel_nudges);
+    s->bind(1, std::string(channel));
+    s->bind(2, to_db(from));
+    bind_opt(*s, 3, until);
+    s->executeStep();
+    return s->getColumn(0).getInt64();
+}
+
+bool store::set_incident_channel(std::int64_t id, std::string channel) {
+    use s(*impl_, sql::set_channel);
+    s->bind(1, id);
+    s->bind(2, channel);
+    try {
+        return s->exec() > 0;
+    } catch (const SQLite::Exception& e) {
+        if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE)
+            throw store_error("channel " + channel + " already has an open incident");
+        throw;
+    }
+}
+
+std::optional<std::string> store::last_entry_ts(std::int64_t incident_id, std::string_view kind) {
+    use s(*impl_, sql::last_entry_ts);
+    s->bind(1, incident_id);
+    s->bind(2, std::string(kind));
+    if (!s->executeStep() || s->getColumn(0).isNull()) return std::nullopt;
+    return s->getColumn(0).getString();
 }
 
 }  // namespace incident_bot

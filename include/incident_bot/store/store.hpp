@@ -282,7 +282,7 @@ struct store_options {
 class store {
 public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 2;
+    static constexpr int schema_version = 3;
     /// Our `PRAGMA application_id` ("IBOT"); other values mean a foreign file.
     static constexpr std::int32_t application_id = 0x49424f54;
 
@@ -409,6 +409,23 @@ public:
 
     /// The store clock's now.
     std::chrono::system_clock::time_point now() const;
+
+    // Additions for slash commands, reminders and post-mortems.
+
+    /// Opts a user out of (enabled = false) or back into blameless-language nudges.
+    void set_nudges_enabled(std::string_view user, bool enabled);
+    /// False when the user opted out.
+    bool nudges_enabled(std::string_view user);
+    /// Nudges sent in a channel within [from, until] (until absent: up to now).
+    std::int64_t count_nudges_in_channel(std::string_view channel,
+                                         unix_time from,
+                                         std::optional<unix_time> until = {});
+    /// Moves an incident to another channel (a channel created for it). False for an unknown
+    /// id; throws store_error when that channel already has an open incident.
+    bool set_incident_channel(std::int64_t id, std::string channel);
+    /// ts of the incident's latest timeline entry of this `kind` ("status_change", ...), or
+    /// of any kind when `kind` is empty; nullopt when there is none.
+    std::optional<std::string> last_entry_ts(std::int64_t incident_id, std::string_view kind = {});
 
     struct impl;
 

@@ -1,5 +1,6 @@
 #include "incident_bot/config.hpp"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -83,6 +84,55 @@ void apply_web_api(web_api_config& w, const json& obj) {
     }
 }
 
+std::vector<std::string> as_string_list(const json& v, const std::string& key) {
+    if (!v.is_array()) fail(key, "expected a list of Slack user ids");
+    std::vector<std::string> out;
+    for (const auto& item : v) out.push_back(as_string(item, key));
+    return out;
+}
+
+void set_minutes(std::chrono::minutes& field, const json& v, const std::string& key) {
+    field = std::chrono::minutes(as_integer(v, key, 0, 7 * 24 * 60));
+}
+
+// "HH:MM" in UTC.
+void set_time_of_day(std::chrono::minutes& field, const json& v, const std::string& key) {
+    const auto text = as_string(v, key);
+    unsigned h = 0, m = 0;
+    char extra = 0;
+    if (text.size() != 5 || std::sscanf(text.c_str(), "%2u:%2u%c", &h, &m, &extra) != 2 ||
+        h > 23 || m > 59)
+        fail(key, "expected a UTC time of day as HH:MM, got '" + text + "'");
+    field = std::chrono::hours(h) + std::chrono::minutes(m);
+}
+
+void apply_commands(commands_config& c, const json& obj) {
+    if (!obj.is_object()) fail("commands", "expected an object");
+    for (const auto& [k, v] : obj.items()) {
+        const std::string key = "commands." + k;
+        if (k == "command") {
+            c.command = as_string(v, key);
+            if (!c.command.starts_with("/") || c.command.size() < 2)
+                fail(key, "must start with '/', e.g. \"/incident\"");
+        } else if (k == "create_channel") {
+            if (!v.is_boolean()) fail(key, "expected true or false");
+            c.create_channel = v.get<bool>();
+        } else if (k == "may_declare") c.may_declare = as_string_list(v, key);
+        else if (k == "may_resolve") c.may_resolve = as_string_list(v, key);
+        else if (k == "may_set_severity") c.may_set_severity = as_string_list(v, key);
+        else if (k == "commander_reminder_minutes") set_minutes(c.commander_reminder, v, key);
+        else if (k == "severity_reminder_minutes") set_minutes(c.severity_reminder, v, key);
+        else if (k == "status_reminder_minutes") set_minutes(c.status_reminder, v, key);
+        else if (k == "idle_reminder_minutes") set_minutes(c.idle_reminder, v, key);
+        else if (k == "digest_time") set_time_of_day(c.digest_time, v, key);
+        else if (k == "digest_channel") c.digest_channel = as_string(v, key);
+        else if (k == "replace_names_with_roles") {
+            if (!v.is_boolean()) fail(key, "expected true or false");
+            c.replace_names_with_roles = v.get<bool>();
+        } else fail(key, "unknown setting");
+    }
+}
+
 void set_level(config& c, const std::string& text, const std::string& key) {
     if (!parse_log_level(text, c.level)) fail(key, "expected debug, info, warn or error");
 }
@@ -117,6 +167,7 @@ void apply_file(config& c, const std::string& path) {
             c.socket_mode.connections = static_cast<int>(as_integer(v, k, 1, 10));
         else if (k == "socket_mode") apply_socket_mode(c.socket_mode, v);
         else if (k == "web_api") apply_web_api(c.web_api, v);
+        else if (k == "commands") apply_commands(c.commands, v);
         else if (k.starts_with("_")) continue;  // "_comment" and friends
         else fail(k, "unknown setting in '" + path + "'");
     }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "incident_bot/log.hpp"
 
@@ -63,6 +64,33 @@ struct web_api_config {
     std::size_t max_pending = 10'000;
 };
 
+/// The `/incident` slash command: authorisation, channel creation, reminders and digest.
+/// Interval fields are whole minutes; zero turns that reminder off.
+struct commands_config {
+    /// Slash command name as configured in the Slack app, with the leading slash.
+    std::string command = "/incident";
+    /// On declare, create `#inc-YYYYMMDD-slug` instead of using the current channel.
+    bool create_channel = false;
+    /// Slack user ids allowed to declare, resolve and change severity (empty: everyone).
+    std::vector<std::string> may_declare;
+    std::vector<std::string> may_resolve;
+    std::vector<std::string> may_set_severity;
+    /// Remind the channel when no commander is assigned this long after declare.
+    std::chrono::minutes commander_reminder{10};
+    /// Remind the channel when no severity was chosen this long after declare.
+    std::chrono::minutes severity_reminder{15};
+    /// Remind a sev1/sev2 channel when no status update came for this long.
+    std::chrono::minutes status_reminder{30};
+    /// Ask "still open?" when an incident has been idle this long (and again each period).
+    std::chrono::minutes idle_reminder{24 * 60};
+    /// UTC time of day of the action-item digest and the due-date reminders to owners.
+    std::chrono::minutes digest_time{9 * 60};
+    /// Channel id for the daily digest of open and overdue action items (empty: no digest).
+    std::string digest_channel;
+    /// Post-mortem drafts name roles ("the commander") instead of people.
+    bool replace_names_with_roles = false;
+};
+
 /// Everything `incident-bot run` needs.
 struct config {
     /// xapp- token: only for apps.connections.open.
@@ -82,6 +110,8 @@ struct config {
     log_format format = log_format::text;
     socket_mode_config socket_mode;
     web_api_config web_api;
+    /// The `/incident` command (config file key "commands").
+    commands_config commands;
 };
 
 /// Reads an environment variable; returns nullptr when unset (like std::getenv).

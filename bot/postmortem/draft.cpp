@@ -1,0 +1,413 @@
+#include "incident_bot/postmortem/draft.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include "postmortem/format.hpp"
+
+namespace incident_bot {
+
+namespace {
+
+using detail::format_duration;
+using detail::format_time;
+using detail::one_line;
+using detail::truncate_utf8;
+using detail::ts_time;
+
+// Who people are in the draft: Slack mentions, or their incident role when names are off.
+class people {
+public:
+    people(const incident& i, bool use_roles) : use_roles_(use_roles) {
+        if (i.commander) roles_.emplace(*i.commander, "the commander");
+        if (i.comms) roles_.emplace(*i.comms, "the comms lead");
+        if (i.scribe) roles_.emplace(*i.scribe, "the scribe");
+    }
+
+    std::string name(const std::string& user) const {
+        if (!use_roles_) return "<@" + user + ">";
+        auto it = roles_.find(user);
+        return it != roles_.end() ? it->second : "a responder";
+    }
+
+    // Rewrites `<@U123>` and `<@U123|name>` mentions inside message text.
+    std::string text(std::string_view in) const {
+        if (!use_roles_) return std::string(in);
+        std::string out;
+        std::size_t pos = 0;
+        while (true) {
+            const auto start = in.find("<@", pos);
+            const auto end = start == std::string_view::npos ? start : in.find('>', start);
+            if (end == std::string_view::npos) break;
+            const auto inner = in.substr(start + 2, end - start - 2);
+            out.append(in.substr(pos, start - pos));
+            out += name(std::string(inner.substr(0, inner.find('|'))));
+            pos = end + 1;
+        }
+        out.append(in.substr(pos));
+        return out;
+    }
+
+private:
+    bool use_roles_;
+    std::map<std::string, std::string> roles_;
+};
+
+// Entries that always make the timeline: what the bot recorded on people's behalf.
+bool is_recorded_event(const timeline_entry& e) {
+    return e.source == entry_source::status || e.source == entry_source::note ||
+           e.source == entry_source::command;
+}
+
+bool is_marked(const timeline_entry& e) { return e.key_event || e.pinned || e.stage.has_value(); }
+
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+    return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+std::string prompt(std::string_view text) { return "_Prompt: " + std::string(text) + "_\n"; }
+
+class writer {
+public:
+    writer(store& s, const incident& i, const rule_set* rules, const draft_options& o)
+        : store_(s), inc_(i), rules_(rules), opts_(o), people_(i, o.replace_names_with_roles) {}
+
+    postmortem_draft write() {
+        timeline_ = store_.list_timeline(inc_.id, timeline_view::human);
+        out_ = "# Post-mortem draft: incident #" + std::to_string(inc_.id) + " — " +
+               one_line(inc_.title) + "\n\n";
+        out_ += "_Blameless by design: describe systems, conditions and decisions, not "
+                "culprits. Prompts mark what needs a human; replace them, don't invent._\n";
+        summary();
+        impact();
+        timeline();
+        contributing_factors();
+        simple_section("What went well",
+                       "Which tools, alerts, runbooks or habits helped? What should we keep "
+                       "doing?");
+        simple_section("What was hard",
+                       "Where did responders lack information, access or time? What was "
+                       "confusing?");
+        action_items();
+        metrics();
+        related();
+
+        postmortem_draft d;
+        d.incident_id = inc_.id;
+        if (rules_) d.review = review();
+        d.markdown = std::move(out_);
+        if (!d.review.empty()) append_checklist(d);
+        return d;
+    }
+
+private:
+    void heading(std::string_view h) {
+        out_ += "\n## ";
+        out_ += h;
+        out_ += "\n\n";
+    }
+
+    void simple_section(std::string_view h, std::string_view question) {
+        heading(h);
+        out_ += prompt(question);
+    }
+
+    void summary() {
+        heading("Summary");
+        out_ += "Incident #" + std::to_string(inc_.id) + " · SEV" +
+                std::to_string(inc_.severity) + " · declared " + format_time(inc_.declared_at);
+        if (inc_.resolved_at)
+            out_ += " · resolved after " + format_duration(*inc_.resolved_at - inc_.declared_at);
+        else
+            out_ += " · still " + std::string(to_string(inc_.status));
+        out_ += "\n\n";
+        if (inc_.summary) out_ += people_.text(*inc_.summary) + "\n";
+        else
+            out_ += prompt("In two or three sentences: what happened, and how was it "
+                           "resolved? (`/incident summary TEXT`)");
+    }
+
+    void impact() {
+        heading("Impact");
+        if (inc_.impact) out_ += people_.text(*inc_.impact) + "\n";
+        else
+            out_ += prompt("Who or what was affected, for how long, and how much? "
+                           "(`/incident impact TEXT`)");
+    }
+
+    std::string when(const std::string& ts) const {
+        const auto t = ts_time(ts);
+        // The day only when it differs from the declaration day, to keep lines short.
+        const bool same_day = std::chrono::floor<std::chrono::days>(t) ==
+                              std::chrono::floor<std::chrono::days>(inc_.declared_at);
+        return same_day ? detail::format_clock(t) : format_time(t).substr(0, 16);
+    }
+
+    std::string entry_line(const timeline_entry& e) const {
+        std::string line = "- **" + when(e.ts) + "** ";
+        const std::string text =
+            truncate_utf8(one_line(people_.text(e.text.value_or(""))), opts_.max_entry_chars);
+        if (is_recorded_event(e)) {
+            line += text;
+            if (e.user && e.source == entry_source::status) line += " (by " + people_.name(*e.user) + ")";
+            else if (e.user && e.source == entry_source::note)
+                line = "- **" + when(e.ts) + "** Note from " + people_.name(*e.user) + ": " + text;
+            return line;
+        }
+        if (e.pinned || e.key_event) line += "📌 ";
+        if (e.stage) line += "[" + std::string(to_string(*e.stage)) + "] ";
+        line += (e.user ? people_.name(*e.user) : std::string("someone")) + ": ";
+        line += e.deleted ? std::string("_(message deleted)_") : text;
+        return line;
+    }
+
+    void timeline() {
+        heading("Timeline");
+        if (timeline_.empty()) {
+            out_ += prompt("Nothing was captured. Reconstruct the key moments: first signal, "
+                           "diagnosis, mitigation, resolution.");
+            return;
+        }
+        std::size_t chatter = 0, listed_marks = 0;
+        bool first_report = true;
+        const auto flush = [&] {
+            if (chatter > 0) out_ += "- … " + plural(chatter, "message", "messages") + " …\n";
+            chatter = 0;
+        };
+        for (const auto& e : timeline_) {
+            const bool person = e.source == entry_source::message ||
+                                e.source == entry_source::edit || e.source == entry_source::pin ||
+                                e.source == entry_source::reaction ||
+                                e.source == entry_source::deletion;
+            bool key = is_recorded_event(e);
+            if (!key && is_marked(e) && listed_marks < opts_.max_timeline_events) {
+                key = true;
+                ++listed_marks;
+            }
+            // The first message is the first report: the moment someone noticed.
+            if (!key && person && first_report) key = true;
+            if (person) first_report = false;
+            if (!key) {
+                ++chatter;
+                continue;
+            }
+            flush();
+            out_ += entry_line(e) + "\n";
+        }
+        flush();
+    }
+
+    void contributing_factors() {
+        heading("Contributing factors");
+        out_ += prompt("Which conditions in systems, tools or processes made this possible, "
+                       "and which made it worse? Ask how, not who.");
+        std::vector<const timeline_entry*> leads;
+        for (const auto& e : timeline_)
+            if (e.stage == incident_stage::diagnosis && e.text) leads.push_back(&e);
+        if (leads.empty()) return;
+        out_ += "\nMessages marked as diagnosis during the incident, as starting points:\n";
+        for (const auto* e : leads) out_ += entry_line(*e) + "\n";
+    }
+
+    void action_items() {
+        heading("Action items");
+        action_filter f;
+        f.scope = action_scope::all;
+        f.incident_id = inc_.id;
+        const auto items = store_.list_action_items(f);
+        if (items.empty()) {
+            out_ += prompt("What will make this class of incident less likely or less "
+                           "painful? Add each with `/incident action TEXT @owner "
+                           "due:YYYY-MM-DD`.");
+            return;
+        }
+        for (const auto& a : items) {
+            out_ += std::string(a.done ? "- [x] " : "- [ ] ") + "#" + std::to_string(a.id) +
+                    " " + one_line(people_.text(a.text));
+            if (a.owner) out_ += " — owner " + people_.name(*a.owner);
+            if (a.due) out_ += ", due " + detail::format_day(*a.due);
+            out_ += "\n";
+        }
+    }
+
+    // Earliest stage mark of a kind, as a time.
+    std::optional<unix_time> stage_time(incident_stage st) const {
+        for (const auto& e : timeline_)
+            if (e.stage == st) return ts_time(e.ts);
+        return std::nullopt;
+    }
+
+    static std::optional<unix_time> earliest(std::optional<unix_time> a,
+                                             std::optional<unix_time> b) {
+        if (a && b) return std::min(*a, *b);
+        return a ? a : b;
+    }
+
+    void metric(std::string_view what,
+                unix_time start,
+                std::optional<unix_time> at,
+                std::string_view how_to_record) {
+        out_ += "- **" + std::string(what) + ":** ";
+        if (at) out_ += format_duration(std::max(*at - start, std::chrono::seconds(0)));
+        else out_ += "not recorded (" + std::string(how_to_record) + ")";
+        out_ += "\n";
+    }
+
+    void metrics() {
+        heading("Metrics");
+        // Measured from the first sign of trouble: the first report or the declaration.
+        unix_time start = inc_.declared_at;
+        std::set<std::string> responders;
+        std::size_t messages = 0;
+        for (const auto& e : timeline_) {
+            if (e.source == entry_source::status || e.source == entry_source::command) continue;
+            if (e.source != entry_source::note) {
+                start = std::min(start, ts_time(e.ts));
+                ++messages;
+            }
+            if (e.user) responders.insert(*e.user);
+        }
+        out_ += "Measured from the first report (" + format_time(start) + ").\n\n";
+        const auto detected = earliest(stage_time(incident_stage::detection), inc_.declared_at);
+        metric("Time to detect", start, detected, "");
+        metric("Time to diagnose",
+               start,
+               earliest(stage_time(incident_stage::diagnosis), inc_.identified_at),
+               "set `/incident status identified` or mark the message with :bulb:");
+        metric("Time to mitigate",
+               start,
+               earliest(stage_time(incident_stage::repair), inc_.mitigated_at),
+               "set `/incident status monitoring` or mark the message with "
+               ":white_check_mark:");
+        metric("Time to resolve", start, inc_.resolved_at, "the incident is still open");
+        out_ += "- **Messages:** " + std::to_string(messages) + " from " +
+                plural(responders.size(), "person", "people") + "\n";
+        // A count only: who was nudged is never part of a post-mortem.
+        const auto nudges =
+            store_.count_nudges_in_channel(inc_.channel, inc_.declared_at, inc_.resolved_at);
+        out_ += "- **Blameless-language nudges:** " + std::to_string(nudges) + "\n";
+    }
+
+    // Title, summary and impact words that say something about this incident.
+    std::vector<std::string> distinctive_words() const {
+        static const std::set<std::string, std::less<>> common = {
+            "about", "after", "again", "all", "also", "and", "are", "because", "been", "before",
+            "being", "but", "can", "cannot", "could", "did", "does", "down", "during", "error",
+            "errors", "for", "from", "had", "has", "have", "incident", "into", "issue", "its",
+            "more", "not", "now", "our", "out", "over", "some", "still", "than", "that", "the",
+            "their", "them", "then", "there", "these", "they", "this", "those", "through",
+            "under", "very", "was", "were", "what", "when", "where", "which", "while", "with",
+            "would", "your"};
+        std::vector<std::string> words;
+        const auto add_from = [&](std::string_view text) {
+            std::string w;
+            const auto flush = [&] {
+                if (w.size() >= 4 && !common.contains(w) &&
+                    std::find(words.begin(), words.end(), w) == words.end())
+                    words.push_back(w);
+                w.clear();
+            };
+            for (char c : text) {
+                if (std::isalpha(static_cast<unsigned char>(c)))
+                    w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                else flush();
+            }
+            flush();
+        };
+        add_from(inc_.title);
+        if (inc_.summary) add_from(*inc_.summary);
+        if (inc_.impact) add_from(*inc_.impact);
+        if (words.size() > 6) words.resize(6);
+        return words;
+    }
+
+    void related() {
+        heading("Related incidents");
+        // One search per word: the store ANDs words, and related incidents rarely share all.
+        std::map<std::int64_t, std::pair<incident, std::vector<std::string>>> hits;
+        for (const auto& w : distinctive_words())
+            for (auto& other : store_.search(w, 20))
+                if (other.id != inc_.id) {
+                    auto& slot = hits.try_emplace(other.id, other, std::vector<std::string>{})
+                                     .first->second;
+                    slot.second.push_back(w);
+                }
+        if (hits.empty()) {
+            out_ += "None found that share this incident's distinctive words. "
+                    "Link any you remember.\n";
+            return;
+        }
+        std::vector<const std::pair<incident, std::vector<std::string>>*> ranked;
+        for (const auto& [id, hit] : hits) ranked.push_back(&hit);
+        // Most shared words first, then the most recent.
+        std::stable_sort(ranked.begin(), ranked.end(), [](auto* a, auto* b) {
+            if (a->second.size() != b->second.size()) return a->second.size() > b->second.size();
+            return a->first.id > b->first.id;
+        });
+        if (ranked.size() > opts_.max_related) ranked.resize(opts_.max_related);
+        for (const auto* r : ranked) {
+            out_ += "- #" + std::to_string(r->first.id) + " " + one_line(r->first.title) + " (" +
+                    detail::format_day(std::chrono::floor<std::chrono::days>(r->first.declared_at)) +
+                    ", SEV" + std::to_string(r->first.severity) + ") — shares: ";
+            for (std::size_t i = 0; i < r->second.size(); ++i)
+                out_ += (i ? ", " : "") + r->second[i];
+            out_ += "\n";
+        }
+    }
+
+    std::vector<review_item> review() const {
+        std::vector<review_item> items;
+        for (const auto& f : scan_document(*rules_, out_))
+            items.push_back({f.line, f.hit.rule_id, f.hit.category, f.hit.matched,
+                             f.hit.suggestion});
+        return items;
+    }
+
+    static void append_checklist(postmortem_draft& d) {
+        d.markdown += "\n## Review checklist\n\n";
+        d.markdown += "The blameless-language check flagged these phrases. Reword each, or "
+                      "tick it if it is fine in context:\n";
+        for (const auto& r : d.review) {
+            d.markdown += "- [ ] Line " + std::to_string(r.line) + ": “" +
+                          truncate_utf8(one_line(r.matched), 120) + "” (" + r.category + ")";
+            if (!r.suggestion.empty()) d.markdown += " — try: " + r.suggestion;
+            d.markdown += "\n";
+        }
+    }
+
+    store& store_;
+    const incident& inc_;
+    const rule_set* rules_;
+    const draft_options& opts_;
+    people people_;
+    std::vector<timeline_entry> timeline_;
+    std::string out_;
+};
+
+}  // namespace
+
+std::optional<postmortem_draft> generate_draft(store& s,
+                                               std::int64_t incident_id,
+                                               const rule_set* rules,
+                                               const draft_options& options) {
+    const auto inc = s.get_incident(incident_id);
+    if (!inc) return std::nullopt;
+    return writer(s, *inc, rules, options).write();
+}
+
+std::optional<postmortem_draft> save_draft(store& s,
+                                           std::int64_t incident_id,
+                                           const rule_set* rules,
+                                           const draft_options& options) {
+    transaction tx(s);
+    auto d = generate_draft(s, incident_id, rules, options);
+    if (!d) return std::nullopt;
+    d->version = s.add_draft(incident_id, d->markdown);
+    tx.commit();
+    return d;
+}
+
+}  // namespace incident_bot

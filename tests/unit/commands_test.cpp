@@ -1,0 +1,385 @@
+// `/incident` commands against a real SQLite file: a whole incident, every command's bad
+// input, authorisation and the create_channel request.
+#include <gtest/gtest.h>
+
+#include "incident_bot/commands/incident_commands.hpp"
+#include "store_fixtures.hpp"
+
+namespace incident_bot {
+namespace {
+
+using testing::fixed_clock;
+using testing::temp_dir;
+using json = nlohmann::json;
+
+class Commands : public ::testing::Test {
+protected:
+    command_outcome run(const std::string& text,
+                        const std::string& user = "U1",
+                        const std::string& channel = "C1") {
+        return run_incident_command(
+            db, slash_command{"/incident", text, user, channel, ""}, cfg, nullptr, *clock.now);
+    }
+
+    std::string reply_text(const command_outcome& o) { return o.reply["text"].get<std::string>(); }
+
+    // Entries and action items: what a refused command must leave untouched.
+    std::size_t rows() {
+        std::size_t n = 0;
+        for (const auto& i : db.list_incidents()) n += db.list_timeline(i.id).size() + 1;
+        action_filter f;
+        f.scope = action_scope::all;
+        return n + db.list_action_items(f).size();
+    }
+
+    temp_dir dir;
+    fixed_clock clock;
+    store db{dir.file("bot.db"), open_mode::read_write, clock.options()};
+    commands_config cfg;
+};
+
+TEST_F(Commands, WholeIncidentFromDeclareToResolve) {
+    auto o = run("declare sev2 Checkout errors in EU");
+    EXPECT_EQ(o.reply["response_type"], "in_channel");
+    EXPECT_NE(reply_text(o).find("Incident #1 declared"), std::string::npos);
+    EXPECT_TRUE(o.follow_ups.empty());
+    auto inc = db.find_open_incident("C1");
+    ASSERT_TRUE(inc);
+    EXPECT_EQ(inc->title, "Checkout errors in EU");
+    EXPECT_EQ(inc->severity, 2);
+
+    clock.advance(std::chrono::minutes(5));
+    o = run("role commander <@U2|dana>");
+    EXPECT_EQ(o.reply["response_type"], "ephemeral");
+    ASSERT_EQ(o.follow_ups.size(), 1u);
+    EXPECT_EQ(o.follow_ups[0].method, "chat.postMessage");
+    EXPECT_EQ(o.follow_ups[0].args["channel"], "C1");
+    EXPECT_NE(o.follow_ups[0].args["text"].get<std::string>().find("<@U2> is now *commander*"),
+              std::string::npos);
+
+    clock.advance(std::chrono::minutes(10));
+    o = run("status identified Payment gateway timeouts after config push");
+    ASSERT_EQ(o.follow_ups.size(), 1u);
+    EXPECT_NE(o.follow_ups[0].args["text"].get<std::string>().find("Status: identified"),
+              std::string::npos);
+    o = run("note Rolled back the gateway config", "U3");
+    ASSERT_EQ(o.follow_ups.size(), 1u);
+    o = run("severity SEV1");
+    ASSERT_EQ(o.follow_ups.size(), 1u);
+    EXPECT_NE(o.follow_ups[0].args["text"].get<std::string>().find("(was SEV2)"),
+              std::string::npos);
+    clock.advance(std::chrono::minutes(20));
+    o = run("status monitoring");
+    EXPECT_EQ(db.get_incident(1)->status, incident_status::mitigated);
+    o = run("action Add a canary for gateway config <@U3> due:2026-11-20");
+    ASSERT_EQ(o.follow_ups.size(), 1u);
+    EXPECT_NE(reply_text(o).find("Added action #1"), std::string::npos);
+    run("summary A config push made the payment gateway time out.");
+    run("impact 12% of EU checkouts failed for 35 minutes.");
+
+    clock.advance(std::chrono::minutes(15));
+    o = run("resolve Error rate back to baseline");
+    EXPECT_EQ(o.reply["response_type"], "in_channel");
+    EXPECT_NE(reply_text(o).find("resolved* after 50m"), std::string::npos);
+    ASSERT_FALSE(o.follow_ups.empty());
+    for (const auto& c : o.follow_ups) {
+        EXPECT_EQ(c.method, "chat.postMessage");
+        EXPECT_EQ(c.purpose, "postmortem");
+        EXPECT_EQ(c.args["channel"], "C1");
+    }
+
+    inc = db.get_incident(1);
+    EXPECT_EQ(inc->status, incident_status::resolved);
+    EXPECT_EQ(inc->severity, 1);
+    EXPECT_EQ(inc->commander, "U2");
+    EXPECT_EQ(inc->summary, "A config push made the payment gateway time out.");
+    EXPECT_EQ(inc->resolved_at, inc->declared_at + std::chrono::minutes(50));
+    EXPECT_FALSE(db.find_open_incident("C1"));
+
+    std::vector<std::string> kinds;
+    for (const auto& e : db.list_timeline(1)) kinds.push_back(e.kind);
+    EXPECT_EQ(kinds,
+              (std::vector<std::string>{"declare", "severity_set", "role_change", "status_change",
+                                        "status_update", "note", "severity_change",
+                                        "status_change", "status_change", "resolution"}));
+    const auto actions = db.list_action_items();
+    ASSERT_EQ(actions.size(), 1u);
+    EXPECT_EQ(actions[0].owner, "U3");
+    EXPECT_EQ(actions[0].due, std::chrono::sys_days(std::chrono::year{2026} / 11 / 20));
+    EXPECT_EQ(actions[0].text, "Add a canary for gateway config");
+
+    const auto d = db.latest_draft(1);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->version, 1);
+    std::size_t last = 0;
+    for (auto h : draft_headings) {
+        const auto at = d->markdown.find("\n## " + std::string(h) + "\n");
+        ASSERT_NE(at, std::string::npos) << h;
+        EXPECT_GT(at, last) << h;
+        last = at;
+    }
+    EXPECT_NE(d->markdown.find("12% of EU checkouts"), std::string::npos);
+    EXPECT_NE(d->markdown.find("Add a canary"), std::string::npos);
+    EXPECT_NE(d->markdown.find("Note from <@U3>: Rolled back the gateway config"),
+              std::string::npos);
+
+    // After resolve, the channel's latest incident still takes actions and shows its draft.
+    o = run("action Write the runbook");
+    EXPECT_NE(reply_text(o).find("Added action #2"), std::string::npos);
+    o = run("postmortem");
+    EXPECT_EQ(o.reply["response_type"], "ephemeral");
+    EXPECT_TRUE(o.reply.contains("blocks"));
+    EXPECT_EQ(db.latest_draft(1)->version, 1);
+    run("postmortem new");
+    EXPECT_EQ(db.latest_draft(1)->version, 2);
+}
+
+TEST_F(Commands, HelpForEmptyTextAndUnknownSubcommands) {
+    EXPECT_NE(reply_text(run("")).find("declare [sev1-sev4] TITLE"), std::string::npos);
+    EXPECT_NE(reply_text(run("help")).find("nudges on|off"), std::string::npos);
+    const auto o = run("frobnicate now");
+    EXPECT_EQ(o.reply["response_type"], "ephemeral");
+    EXPECT_NE(reply_text(o).find("I don't know `frobnicate`"), std::string::npos);
+}
+
+TEST_F(Commands, CommandsWithoutAnIncidentSayHowToDeclare) {
+    for (const char* text : {"status identified x", "severity sev2", "role scribe <@U2>",
+                             "note hello", "summary x", "impact x", "action fix it", "resolve",
+                             "timeline", "postmortem"}) {
+        const auto o = run(text);
+        EXPECT_NE(reply_text(o).find("no open incident in this channel"), std::string::npos)
+            << text;
+        EXPECT_NE(reply_text(o).find("/incident declare sev2"), std::string::npos) << text;
+        EXPECT_TRUE(o.follow_ups.empty()) << text;
+    }
+    EXPECT_TRUE(db.list_incidents().empty());
+}
+
+struct bad_input {
+    const char* text;
+    const char* says;
+};
+
+TEST_F(Commands, BadInputNamesTheProblemAndChangesNothing) {
+    run("declare sev3 Queue backlog");
+    run("action Existing item");
+    run("done 1");
+    const auto before = rows();
+    const bad_input cases[] = {
+        {"declare", "needs a short title"},
+        {"declare sev2", "needs a short title"},
+        {"declare sev9 Disk full", "`sev9` isn't a severity"},
+        {"declare Second one", "already has incident #1 open"},
+        {"status", "Which status?"},
+        {"status sleeping", "`sleeping` isn't a status"},
+        {"status investigating", "already *investigating*"},
+        {"severity", "Which severity?"},
+        {"severity sev0", "`sev0` isn't a severity"},
+        {"severity high", "`high` isn't a severity"},
+        {"severity sev1 sev2", "Just one severity"},
+        {"role", "Which role, and who?"},
+        {"role commander", "Who? Mention them"},
+        {"role boss <@U2>", "`boss` isn't a role"},
+        {"role scribe dana", "`dana` isn't a mention"},
+        {"role scribe <@U2> <@U3>", "One person per role"},
+        {"note", "A note needs some text"},
+        {"note    ", "A note needs some text"},
+        {"summary", "A summary needs text"},
+        {"impact", "Describe the impact"},
+        {"action", "needs a description"},
+        {"action <@U2> due:2026-12-01", "needs a description"},
+        {"action fix <@U2> <@U3>", "One owner per action"},
+        {"action fix due:2026-13-01", "`due:2026-13-01` isn't a date"},
+        {"action fix due:tomorrow", "`due:tomorrow` isn't a date"},
+        {"action fix due:2020-01-01", "is in the past"},
+        {"action fix due:2026-12-01 due:2026-12-02", "One due date"},
+        {"done", "Which action?"},
+        {"done seven", "`seven` isn't an action number"},
+        {"done 0", "`0` isn't an action number"},
+        {"done 1 2", "Just the action number"},
+        {"done #99", "There's no action #99"},
+        {"done 1", "already done"},
+        {"actions closed", "I don't understand `closed`"},
+        {"actions <@U2> <@U3>", "One owner at a time"},
+        {"postmortem please", "`postmortem new` writes a fresh version"},
+        {"nudges", "Say `on` or `off`"},
+        {"nudges maybe", "Say `on` or `off`"},
+    };
+    for (const auto& c : cases) {
+        const auto o = run(c.text);
+        EXPECT_EQ(o.reply["response_type"], "ephemeral") << c.text;
+        EXPECT_NE(reply_text(o).find(c.says), std::string::npos)
+            << c.text << " -> " << reply_text(o);
+        EXPECT_TRUE(o.follow_ups.empty()) << c.text;
+        EXPECT_EQ(rows(), before) << c.text;
+    }
+    const auto o = run("declare sev2 " + std::string(201, 'x'), "U1", "C2");
+    EXPECT_NE(reply_text(o).find("201 characters"), std::string::npos);
+    EXPECT_EQ(db.list_incidents().size(), 1u);
+    EXPECT_EQ(db.get_incident(1)->severity, 3);
+    EXPECT_TRUE(db.nudges_enabled("U1"));
+}
+
+TEST_F(Commands, UsageMessagesUseTheConfiguredCommandName) {
+    cfg.command = "/inc";
+    EXPECT_NE(reply_text(run("role")).find("Usage: `/inc role commander|comms|scribe @person`"),
+              std::string::npos);
+}
+
+TEST_F(Commands, AuthorisationRefusalsComeFromConfig) {
+    cfg.may_declare = {"UBOSS"};
+    cfg.may_resolve = {"UBOSS", "ULEAD"};
+    cfg.may_set_severity = {"ULEAD"};
+    auto o = run("declare sev2 Outage", "U1");
+    EXPECT_NE(reply_text(o).find("only some people may declare incidents"), std::string::npos);
+    EXPECT_NE(reply_text(o).find("commands.may_declare"), std::string::npos);
+    EXPECT_NE(reply_text(o).find("<@UBOSS>"), std::string::npos);
+    EXPECT_TRUE(db.list_incidents().empty());
+
+    run("declare sev2 Outage", "UBOSS");
+    o = run("severity sev1", "UBOSS");
+    EXPECT_NE(reply_text(o).find("may change severity"), std::string::npos);
+    EXPECT_EQ(db.get_incident(1)->severity, 2);
+    o = run("resolve", "U1");
+    EXPECT_NE(reply_text(o).find("may resolve incidents"), std::string::npos);
+    o = run("status resolved all good", "U1");
+    EXPECT_NE(reply_text(o).find("may resolve incidents"), std::string::npos);
+    EXPECT_EQ(db.get_incident(1)->status, incident_status::investigating);
+
+    // Anyone may add notes and actions.
+    EXPECT_EQ(run("note seen in logs", "U1").follow_ups.size(), 1u);
+    EXPECT_EQ(run("action add alert", "U1").follow_ups.size(), 1u);
+    EXPECT_EQ(run("severity sev1", "ULEAD").follow_ups.size(), 1u);
+    o = run("resolve", "ULEAD");
+    EXPECT_EQ(o.reply["response_type"], "in_channel");
+    EXPECT_EQ(db.get_incident(1)->status, incident_status::resolved);
+}
+
+TEST_F(Commands, SeverityConfirmationIsRecordedEvenWhenUnchanged) {
+    run("declare Slow search");
+    EXPECT_EQ(db.get_incident(1)->severity, 3);
+    EXPECT_FALSE(db.last_entry_ts(1, "severity_set"));
+    run("severity sev3");
+    EXPECT_TRUE(db.last_entry_ts(1, "severity_set"));
+}
+
+TEST_F(Commands, DoneAcceptsHashIdsAndEchoesWhileOpen) {
+    run("declare sev3 Cache misses");
+    run("action Tune TTL");
+    const auto o = run("done #1");
+    EXPECT_NE(reply_text(o).find("Marked action #1 done"), std::string::npos);
+    ASSERT_EQ(o.follow_ups.size(), 1u);
+    EXPECT_TRUE(db.list_action_items().empty());
+}
+
+TEST_F(Commands, ActionsListAcrossIncidentsWithFilters) {
+    run("declare sev2 One", "U1", "C1");
+    run("action Alpha <@U7> due:2026-11-03", "U1", "C1");
+    run("declare sev3 Two", "U1", "C2");
+    run("action Beta <@U8>", "U1", "C2");
+    run("action Gamma <@U7>", "U1", "C2");
+    clock.advance(std::chrono::days(3));
+
+    auto text = reply_text(run("actions", "U9", "C9"));
+    EXPECT_NE(text.find("*3 action items*"), std::string::npos);
+    text = reply_text(run("actions <@U7>", "U9", "C9"));
+    EXPECT_NE(text.find("Alpha"), std::string::npos);
+    EXPECT_NE(text.find("Gamma"), std::string::npos);
+    EXPECT_EQ(text.find("Beta"), std::string::npos);
+    text = reply_text(run("actions overdue", "U9", "C9"));
+    EXPECT_NE(text.find("Alpha"), std::string::npos);
+    EXPECT_NE(text.find("(overdue)"), std::string::npos);
+    EXPECT_EQ(text.find("Gamma"), std::string::npos);
+    text = reply_text(run("actions all <#C2|inc-two>", "U9", "C9"));
+    EXPECT_NE(text.find("Beta"), std::string::npos);
+    EXPECT_EQ(text.find("Alpha"), std::string::npos);
+    EXPECT_NE(reply_text(run("actions <@U5>", "U9", "C9")).find("No matching"), std::string::npos);
+}
+
+TEST_F(Commands, NudgesOptOutIsStoredPerUser) {
+    EXPECT_TRUE(db.nudges_enabled("U1"));
+    EXPECT_NE(reply_text(run("nudges off")).find("off for you"), std::string::npos);
+    EXPECT_FALSE(db.nudges_enabled("U1"));
+    EXPECT_TRUE(db.nudges_enabled("U2"));
+    run("nudges ON");
+    EXPECT_TRUE(db.nudges_enabled("U1"));
+}
+
+TEST_F(Commands, ListShowsOpenIncidents) {
+    EXPECT_NE(reply_text(run("list")).find("No open incidents"), std::string::npos);
+    run("declare sev1 Database down", "U1", "C1");
+    run("role commander <@U4>", "U1", "C1");
+    run("declare sev3 Flaky test env", "U1", "C2");
+    const auto text = reply_text(run("list", "U2", "C3"));
+    EXPECT_NE(text.find("#1 SEV1 investigating — Database down in <#C1>"), std::string::npos);
+    EXPECT_NE(text.find("commander <@U4>"), std::string::npos);
+    EXPECT_NE(text.find("#2 SEV3"), std::string::npos);
+}
+
+TEST_F(Commands, TimelineShowsKeyEvents) {
+    run("declare sev2 Login failures");
+    run("note Identity provider returns 503");
+    const auto o = run("timeline");
+    EXPECT_EQ(o.reply["response_type"], "ephemeral");
+    EXPECT_NE(o.reply["blocks"].dump().find("Identity provider returns 503"), std::string::npos);
+}
+
+TEST_F(Commands, CreateChannelDeclareAsksForAChannel) {
+    run("declare sev3 Old incident here", "U1", "C1");
+    cfg.create_channel = true;
+    // With create_channel the origin channel's incident does not block a new declaration.
+    const auto o = run("declare sev1 Checkout: 500s & timeouts!", "U1", "C1");
+    ASSERT_TRUE(o.new_channel);
+    EXPECT_EQ(o.new_channel->name, "inc-20261102-checkout-500s-timeouts");
+    EXPECT_EQ(o.new_channel->declarer, "U1");
+    EXPECT_EQ(o.new_channel->origin_channel, "C1");
+    EXPECT_EQ(o.new_channel->incident_id, 2);
+    EXPECT_NE(o.new_channel->header.find("Incident #2 declared"), std::string::npos);
+    EXPECT_EQ(o.reply["response_type"], "ephemeral");
+    EXPECT_TRUE(db.set_incident_channel(2, "CNEW"));
+    EXPECT_EQ(db.find_open_incident("CNEW")->id, 2);
+}
+
+TEST(CommandParsing, MentionsIdsAndChannelNames) {
+    EXPECT_EQ(parse_user_mention("<@U123|dana>"), "U123");
+    EXPECT_EQ(parse_user_mention("<@U123>"), "U123");
+    EXPECT_FALSE(parse_user_mention("@dana"));
+    EXPECT_FALSE(parse_user_mention("<@>"));
+    EXPECT_FALSE(parse_user_mention("<@U1 2>"));
+    EXPECT_FALSE(parse_user_mention("<#C123>"));
+    EXPECT_EQ(parse_channel_mention("<#C123|inc-db>"), "C123");
+    EXPECT_EQ(parse_channel_mention("<#C123>"), "C123");
+    EXPECT_FALSE(parse_channel_mention("#inc-db"));
+    EXPECT_EQ(parse_id("12"), 12);
+    EXPECT_EQ(parse_id("#12"), 12);
+    EXPECT_FALSE(parse_id("#"));
+    EXPECT_FALSE(parse_id("-3"));
+    EXPECT_FALSE(parse_id("99999999999999999999"));
+    const auto day = std::chrono::sys_days(std::chrono::year{2026} / 1 / 5);
+    EXPECT_EQ(incident_channel_name(day, "DB"), "inc-20260105-db");
+    EXPECT_EQ(incident_channel_name(day, "  Ünïcode --  only  "), "inc-20260105-n-code-only");
+    EXPECT_LE(incident_channel_name(day, std::string(300, 'a')).size(), 80u);
+}
+
+TEST(CommandParsing, SlashCommandPayload) {
+    const auto cmd = parse_slash_command(json{{"command", "/incident"},
+                                              {"text", "declare sev2 x"},
+                                              {"user_id", "U1"},
+                                              {"channel_id", "C1"},
+                                              {"response_url", "https://hooks.slack.com/x"},
+                                              {"is_enterprise_install", "false"}});
+    ASSERT_TRUE(cmd);
+    EXPECT_EQ(cmd->text, "declare sev2 x");
+    EXPECT_EQ(cmd->response_url, "https://hooks.slack.com/x");
+    EXPECT_TRUE(parse_slash_command(json{{"command", "/incident"},
+                                         {"user_id", "U1"},
+                                         {"channel_id", "C1"}}));
+    EXPECT_FALSE(parse_slash_command(json{{"command", "/incident"}, {"user_id", "U1"}}));
+    EXPECT_FALSE(parse_slash_command(json{{"command", "/incident"},
+                                          {"user_id", 7},
+                                          {"channel_id", "C1"}}));
+    EXPECT_FALSE(parse_slash_command(json::array()));
+}
+
+}  // namespace
+}  // namespace incident_bot

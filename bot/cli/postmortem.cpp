@@ -1,0 +1,73 @@
+// `incident-bot postmortem ID`: print the latest stored post-mortem draft of an incident,
+// generating and storing the first version when there is none yet.
+#include <filesystem>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/store_cli.hpp"
+#include "incident_bot/commands/incident_commands.hpp"
+#include "incident_bot/postmortem/draft.hpp"
+
+namespace incident_bot::cli {
+
+namespace {
+
+using json = nlohmann::json;
+
+int postmortem_command(context& ctx) {
+    options opts(ctx.args, {"db", "config", "format"}, {});
+    if (opts.positional().size() != 1) throw usage_error("expected one incident ID");
+    const auto id = parse_id(opts.positional()[0]);
+    if (!id)
+        throw usage_error("incident ID must be a positive number, got '" +
+                          opts.positional()[0] + "'");
+    const auto format = opts.choice("format", {"md", "json"}, "md");
+    const auto path = database_path(ctx, opts);
+    try {
+        // Read-only unless a first draft must be written; never create a missing file.
+        std::optional<draft> d;
+        {
+            store reader(path, open_mode::read_only);
+            if (!reader.get_incident(*id)) {
+                ctx.err << "incident-bot postmortem: no incident " << *id << " in '" << path
+                        << "'\n";
+                return 1;
+            }
+            d = reader.latest_draft(*id);
+        }
+        if (!d) {
+            const auto cfg = load(ctx, opts);
+            store writer(path);
+            draft_options o;
+            o.replace_names_with_roles = cfg.commands.replace_names_with_roles;
+            const auto rules = rule_set::load_default();
+            save_draft(writer, *id, &rules, o);
+            d = writer.latest_draft(*id);
+        }
+        if (format == "json") {
+            ctx.out << json{{"incident_id", d->incident_id},
+                            {"version", d->version},
+                            {"created_at", format_utc(d->created_at, true)},
+                            {"markdown", d->markdown}}
+                           .dump(2)
+                    << "\n";
+        } else {
+            ctx.out << d->markdown;
+        }
+        return 0;
+    } catch (const store_error& e) {
+        ctx.err << "incident-bot postmortem: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+const command_registration reg{
+    {"postmortem",
+     "postmortem ID [--format md|json] [--db PATH]",
+     "print the latest post-mortem draft of an incident (writes the first one if none yet)",
+     &postmortem_command}};
+
+}  // namespace
+
+}  // namespace incident_bot::cli

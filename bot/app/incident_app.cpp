@@ -1,0 +1,188 @@
+#include "incident_bot/app/incident_app.hpp"
+
+#include <atomic>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "incident_bot/commands/incident_commands.hpp"
+#include "incident_bot/commands/reminders.hpp"
+
+namespace incident_bot {
+
+namespace asio = boost::asio;
+using json = nlohmann::json;
+using std::chrono::system_clock;
+
+struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
+    state(ingest_queue& q, web_api& a, const commands_config& c, const rule_set* r, const logger& l)
+        : queue(q), api(a), cfg(c), rules(r), log(l) {}
+
+    ingest_queue& queue;
+    web_api& api;
+    const commands_config& cfg;
+    const rule_set* rules;
+    const logger& log;
+    // Touched only by jobs on the store's writer thread.
+    reminder_state reminders;
+    std::atomic<bool> stopped{false};
+    // Touched only on the web_api's executor.
+    asio::steady_timer* timer = nullptr;
+
+    // Failures are logged and otherwise ignored: the command itself is already stored, and
+    // an echo line that did not make it is not worth an error to the responder.
+    void send(const api_call& c) {
+        api.call(c.method, c.args, [this, self = shared_from_this(), c](const api_result& r) {
+            if (!r.ok)
+                log.warn("incident_app",
+                         c.method + " (" + c.purpose + ") " +
+                             c.args.value("channel", std::string()) + ": " + r.error);
+        });
+    }
+
+    void handle(const slash_command& cmd, const ack_handle& ack, store& s) {
+        command_outcome out;
+        try {
+            out = run_incident_command(s, cmd, cfg, rules, system_clock::now());
+        } catch (const std::exception& e) {
+            // The command's transaction rolled back, so nothing was half-applied.
+            log.error("incident_app", cmd.command + " in " + cmd.channel_id + ": " + e.what());
+            ack.ack({{"response_type", "ephemeral"},
+                     {"text",
+                      "Sorry, I couldn't save that: the incident database had an error. Nothing "
+                      "was changed; please try again in a moment."}});
+            return;
+        }
+        ack.ack(out.reply);
+        for (const auto& c : out.follow_ups) send(c);
+        if (out.new_channel) create_channel(*out.new_channel, out.new_channel->name, 1);
+    }
+
+    // conversations.create, then (on the store thread) record the channel, invite the
+    // declarer and post the header. A taken name gets the incident id appended once.
+    void create_channel(const channel_request& req, const std::string& name, int attempt) {
+        api.call("conversations.create",
+                 {{"name", name}},
+                 [self = shared_from_this(), req, name, attempt](const api_result& r) {
+                     if (!r.ok && r.error == "name_taken" && attempt == 1)
+                         return self->create_channel(
+                             req, req.name + "-" + std::to_string(req.incident_id), 2);
+                     const auto id = r.ok ? r.body["channel"].value("id", std::string()) : "";
+                     if (id.empty()) {
+                         self->log.warn("incident_app",
+                                        "conversations.create " + name + ": " +
+                                            (r.ok ? "no channel id" : r.error));
+                     }
+                     self->queue.post([self, req, id, error = r.error](store& s) {
+                         self->channel_created(s, req, id, error);
+                     });
+                 });
+    }
+
+    void channel_created(store& s,
+                         const channel_request& req,
+                         const std::string& channel,
+                         const std::string& error) {
+        const auto tag = "incident #" + std::to_string(req.incident_id);
+        if (channel.empty()) {
+            // Fall back to where it was declared, so the incident is reachable at all.
+            std::string where = "It lives in this channel instead.";
+            try {
+                s.set_incident_channel(req.incident_id, req.origin_channel);
+            } catch (const store_error&) {
+                where = "This channel already has an open incident, so " + tag +
+                        " has no channel yet; please create one by hand.";
+            }
+            send({"chat.postMessage",
+                  {{"channel", req.origin_channel},
+                   {"text",
+                    ":warning: I couldn't create #" + req.name + " for " + tag + " (" + error +
+                        "). " + where}},
+                  "create_channel"});
+            return;
+        }
+        s.set_incident_channel(req.incident_id, channel);
+        send({"conversations.invite", {{"channel", channel}, {"users", req.declarer}}, "invite"});
+        send({"chat.postMessage", {{"channel", channel}, {"text", req.header}}, "header"});
+        send({"chat.postMessage",
+              {{"channel", req.origin_channel},
+               {"text", ":rotating_light: " + tag + " is being handled in <#" + channel + ">."}},
+              "create_channel"});
+    }
+
+    void check_reminders_now() {
+        queue.post([self = shared_from_this()](store& s) {
+            const auto now = std::chrono::floor<std::chrono::seconds>(system_clock::now());
+            for (const auto& c : check_reminders(s, self->cfg, self->reminders, now)) self->send(c);
+        });
+    }
+};
+
+namespace {
+
+asio::awaitable<void> reminder_loop(std::shared_ptr<incident_app::state> st,
+                                    std::chrono::milliseconds interval) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    st->timer = &timer;
+    while (!st->stopped) {
+        timer.expires_after(interval);
+        const auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec || st->stopped) break;
+        st->check_reminders_now();
+    }
+    st->timer = nullptr;
+}
+
+}  // namespace
+
+incident_app::incident_app(dispatcher& routes,
+                           ingest_queue& queue,
+                           web_api& api,
+                           const commands_config& cfg,
+                           const rule_set* rules,
+                           const logger& log)
+    : state_(std::make_shared<state>(queue, api, cfg, rules, log)) {
+    routes.on_command(cfg.command, [st = state_](const envelope& env, const ack_handle& ack) {
+        auto cmd = parse_slash_command(env.payload);
+        if (!cmd) {
+            st->log.warn("incident_app", "slash command without user_id or channel_id; acked");
+            ack();
+            return;
+        }
+        // The store has one writer thread; the ack goes out from there once committed.
+        const bool queued = st->queue.post(
+            [st, cmd = std::move(*cmd), ack](store& s) { st->handle(cmd, ack, s); });
+        if (!queued)
+            ack.ack({{"response_type", "ephemeral"},
+                     {"text", "The bot is restarting; please try again in a minute."}});
+    });
+}
+
+incident_app::~incident_app() { stop(); }
+
+void incident_app::start_reminders(std::chrono::milliseconds interval) {
+    if (interval.count() == 0) return;
+    // Digests missed while the bot was down are skipped rather than posted late twice.
+    state_->queue.post([st = state_](store&) {
+        st->reminders.last_digest = std::chrono::floor<std::chrono::seconds>(system_clock::now());
+    });
+    auto log = &state_->log;
+    asio::co_spawn(state_->api.get_executor(),
+                   reminder_loop(state_, interval),
+                   [log](std::exception_ptr e) {
+                       if (e) log->error("incident_app", "reminder timer stopped unexpectedly");
+                   });
+}
+
+void incident_app::stop() {
+    state_->stopped = true;
+    asio::post(state_->api.get_executor(), [st = state_] {
+        if (st->timer) st->timer->cancel();
+    });
+}
+
+}  // namespace incident_bot

@@ -33,6 +33,12 @@ constexpr const char* rollback = "ROLLBACK";
 constexpr const char* savepoint = "SAVEPOINT nested";
 constexpr const char* release = "RELEASE nested";
 constexpr const char* rollback_to = "ROLLBACK TO nested";
+// Bulk indexing of new timeline rows (see schema.cpp, version 2).
+constexpr const char* index_timeline =
+    "INSERT INTO timeline_fts (rowid, text) SELECT id, text FROM timeline WHERE id > (SELECT "
+    "timeline_upto FROM fts_progress) AND text IS NOT NULL";
+constexpr const char* advance_index =
+    "UPDATE fts_progress SET timeline_upto = (SELECT COALESCE(MAX(id), 0) FROM timeline)";
 
 constexpr const char* insert_incident =
     "INSERT INTO incidents (title, severity, status, channel, declared_at, resolved_at, "
@@ -373,7 +379,9 @@ struct store::impl {
 
     void begin();
     void commit();
+    void index_new_entries();
     void rollback() noexcept;
+    std::optional<std::int64_t> insert_entry(const timeline_entry& e);
     std::int64_t add_status_entry(std::int64_t incident_id,
                                   const char* kind,
                                   const std::optional<std::string>& by,
@@ -410,8 +418,18 @@ void store::impl::begin() {
 }
 
 void store::impl::commit() {
-    run(*this, depth == 1 ? sql::commit : sql::release);
+    if (depth == 1) {
+        index_new_entries();
+        run(*this, sql::commit);
+    } else {
+        run(*this, sql::release);
+    }
     --depth;
+}
+
+void store::impl::index_new_entries() {
+    run(*this, sql::index_timeline);
+    run(*this, sql::advance_index);
 }
 
 void store::impl::rollback() noexcept {
@@ -691,7 +709,16 @@ bool store::set_impact(std::int64_t id, std::string impact) {
 // ---- timeline -------------------------------------------------------------------------------
 
 std::optional<std::int64_t> store::add_entry(const timeline_entry& e) {
-    use s(*impl_, sql::insert_entry);
+    // Inside a caller's transaction the row is indexed at its commit; alone, in our own.
+    std::optional<transaction> tx;
+    if (impl_->depth == 0) tx.emplace(*this);
+    const auto id = impl_->insert_entry(e);
+    if (tx) tx->commit();
+    return id;
+}
+
+std::optional<std::int64_t> store::impl::insert_entry(const timeline_entry& e) {
+    use s(*this, sql::insert_entry);
     s->bind(1, e.incident_id);
     s->bind(2, e.ts);
     bind_opt(*s, 3, e.thread_ts);
@@ -709,20 +736,14 @@ std::optional<std::int64_t> store::add_entry(const timeline_entry& e) {
 }
 
 std::int64_t store::add_note(std::int64_t incident_id, std::string user, std::string text) {
-    use s(*impl_, sql::insert_entry);
-    s->bind(1, incident_id);
-    s->bind(2, impl_->now_ts());
-    s->bind(3);
-    s->bind(4, "note");
-    s->bind(5, "note");
-    s->bind(6, user);
-    s->bind(7, text);
-    s->bind(8, 0);
-    s->bind(9, 0);
-    s->bind(10, 0);
-    s->bind(11);
-    s->executeStep();
-    return s->getColumn(0).getInt64();
+    timeline_entry e;
+    e.incident_id = incident_id;
+    e.ts = impl_->now_ts();
+    e.kind = "note";
+    e.source = entry_source::note;
+    e.user = std::move(user);
+    e.text = std::move(text);
+    return add_entry(e).value();
 }
 
 std::optional<timeline_entry> store::find_entry(std::int64_t incident_id, std::string_view ts) {

@@ -1,14 +1,14 @@
 // Post-mortem draft generation for an incident with 10,000 messages (target: under 100 ms),
 // on a real SQLite file in a temp dir: read, condense, metrics, related search, blameless
 // review and Block Kit split. Prints the median of several runs in wall-clock milliseconds.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "incident_bot/postmortem/draft.hpp"
 
@@ -23,7 +23,8 @@ int main() {
         store s((dir / "bench.db").string());
         for (int k = 0; k < 50; ++k) {
             new_incident old;
-            old.title = "Past incident " + std::to_string(k) + (k % 5 ? " cache" : " checkout gateway");
+            old.title =
+                "Past incident " + std::to_string(k) + (k % 5 ? " cache" : " checkout gateway");
             old.channel = "COLD" + std::to_string(k);
             s.set_status(s.create_incident(old).id, incident_status::resolved);
         }
@@ -64,8 +65,11 @@ int main() {
         median_ms = runs[runs.size() / 2];
     }
     fs::remove_all(dir);
-    std::printf("bench_postmortem: 10000 messages, draft %zu bytes in %zu message(s): median "
-                "%.2f ms (target < 100 ms)\n",
-                bytes, parts, median_ms);
+    std::printf(
+        "bench_postmortem: 10000 messages, draft %zu bytes in %zu message(s): median "
+        "%.2f ms (target < 100 ms)\n",
+        bytes,
+        parts,
+        median_ms);
     return median_ms < 100 ? 0 : 1;
 }

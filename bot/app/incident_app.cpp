@@ -1,7 +1,6 @@
 #include "incident_bot/app/incident_app.hpp"
 
 #include <atomic>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -154,8 +153,8 @@ incident_app::incident_app(dispatcher& routes,
             return;
         }
         // The store has one writer thread; the ack goes out from there once committed.
-        const bool queued = st->queue.post(
-            [st, cmd = std::move(*cmd), ack](store& s) { st->handle(cmd, ack, s); });
+        const bool queued =
+            st->queue.post([st, cmd = std::move(*cmd), ack](store& s) { st->handle(cmd, ack, s); });
         if (!queued)
             ack.ack({{"response_type", "ephemeral"},
                      {"text", "The bot is restarting; please try again in a minute."}});
@@ -171,11 +170,10 @@ void incident_app::start_reminders(std::chrono::milliseconds interval) {
         st->reminders.last_digest = std::chrono::floor<std::chrono::seconds>(system_clock::now());
     });
     auto log = &state_->log;
-    asio::co_spawn(state_->api.get_executor(),
-                   reminder_loop(state_, interval),
-                   [log](std::exception_ptr e) {
-                       if (e) log->error("incident_app", "reminder timer stopped unexpectedly");
-                   });
+    asio::co_spawn(
+        state_->api.get_executor(), reminder_loop(state_, interval), [log](std::exception_ptr e) {
+            if (e) log->error("incident_app", "reminder timer stopped unexpectedly");
+        });
 }
 
 void incident_app::stop() {

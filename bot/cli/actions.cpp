@@ -1,8 +1,7 @@
 // `incident-bot actions`: action items across incidents for managers, from the same
 // database the bot writes (read-only).
-#include <ostream>
-
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "cli/store_cli.hpp"
 #include "postmortem/format.hpp"
@@ -35,32 +34,50 @@ std::string csv_field(std::string_view s) {
     return out + "\"";
 }
 
-void print_csv(std::ostream& out, const std::vector<action_item>& items, std::chrono::sys_days today) {
+void print_csv(std::ostream& out,
+               const std::vector<action_item>& items,
+               std::chrono::sys_days today) {
     out << "id,incident_id,status,owner,due,text,created_at\n";
     for (const auto& a : items) {
         const bool overdue = !a.done && a.due && *a.due < today;
         out << a.id << ',' << a.incident_id << ','
-            << (a.done ? "done" : overdue ? "overdue" : "open") << ','
-            << csv_field(a.owner.value_or("")) << ','
+            << (a.done    ? "done"
+                : overdue ? "overdue"
+                          : "open")
+            << ',' << csv_field(a.owner.value_or("")) << ','
             << (a.due ? detail::format_day(*a.due) : std::string()) << ',' << csv_field(a.text)
             << ',' << format_utc(a.created_at, true) << "\n";
     }
 }
 
-void print_table(std::ostream& out, const std::vector<action_item>& items, std::chrono::sys_days today) {
+void print_table(std::ostream& out,
+                 const std::vector<action_item>& items,
+                 std::chrono::sys_days today) {
     if (items.empty()) {
         out << "no action items\n";
         return;
     }
     char line[256];
-    std::snprintf(line, sizeof line, "%-5s %-8s %-8s %-12s %-10s %s\n", "ID", "INCIDENT",
-                  "STATUS", "OWNER", "DUE", "TEXT");
+    std::snprintf(line,
+                  sizeof line,
+                  "%-5s %-8s %-8s %-12s %-10s %s\n",
+                  "ID",
+                  "INCIDENT",
+                  "STATUS",
+                  "OWNER",
+                  "DUE",
+                  "TEXT");
     out << line;
     for (const auto& a : items) {
         const bool overdue = !a.done && a.due && *a.due < today;
-        std::snprintf(line, sizeof line, "%-5lld %-8lld %-8s %-12s %-10s ",
-                      static_cast<long long>(a.id), static_cast<long long>(a.incident_id),
-                      a.done ? "done" : overdue ? "overdue" : "open",
+        std::snprintf(line,
+                      sizeof line,
+                      "%-5lld %-8lld %-8s %-12s %-10s ",
+                      static_cast<long long>(a.id),
+                      static_cast<long long>(a.incident_id),
+                      a.done    ? "done"
+                      : overdue ? "overdue"
+                                : "open",
                       a.owner.value_or("-").c_str(),
                       a.due ? detail::format_day(*a.due).c_str() : "-");
         out << line << a.text << "\n";
@@ -68,7 +85,8 @@ void print_table(std::ostream& out, const std::vector<action_item>& items, std::
 }
 
 int actions_command(context& ctx) {
-    options opts(ctx.args, {"db", "config", "format", "owner", "since"}, {"open", "overdue", "all"});
+    options opts(
+        ctx.args, {"db", "config", "format", "owner", "since"}, {"open", "overdue", "all"});
     if (!opts.positional().empty())
         throw usage_error("unexpected argument '" + opts.positional()[0] + "'");
     if (opts.flag("open") + opts.flag("overdue") + opts.flag("all") > 1)

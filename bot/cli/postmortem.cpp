@@ -1,9 +1,8 @@
 // `incident-bot postmortem ID`: print the latest stored post-mortem draft of an incident,
 // generating and storing the first version when there is none yet.
 #include <filesystem>
-#include <ostream>
-
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "cli/store_cli.hpp"
 #include "incident_bot/commands/incident_commands.hpp"
@@ -20,8 +19,8 @@ int postmortem_command(context& ctx) {
     if (opts.positional().size() != 1) throw usage_error("expected one incident ID");
     const auto id = parse_id(opts.positional()[0]);
     if (!id)
-        throw usage_error("incident ID must be a positive number, got '" +
-                          opts.positional()[0] + "'");
+        throw usage_error("incident ID must be a positive number, got '" + opts.positional()[0] +
+                          "'");
     const auto format = opts.choice("format", {"md", "json"}, "md");
     const auto path = database_path(ctx, opts);
     try {

@@ -12,10 +12,10 @@ namespace incident_bot {
 namespace {
 
 using json = nlohmann::json;
-using std::chrono::system_clock;
 using detail::format_duration;
 using detail::one_line;
 using detail::truncate_utf8;
+using std::chrono::system_clock;
 
 // Slack's advice for `text`; longer replies are cut with a pointer to the rest.
 constexpr std::size_t k_reply_chars = 3500;
@@ -87,18 +87,21 @@ std::string status_word(incident_status s) {
 }
 
 json reply(std::string_view type, std::string text) {
-    return {{"response_type", std::string(type)},
-            {"text", truncate_utf8(text, k_reply_chars)}};
+    return {{"response_type", std::string(type)}, {"text", truncate_utf8(text, k_reply_chars)}};
 }
 
 class runner {
-public:
+  public:
     runner(store& s,
            const slash_command& cmd,
            const commands_config& cfg,
            const rule_set* rules,
            system_clock::time_point now)
-        : store_(s), cmd_(cmd), cfg_(cfg), rules_(rules), now_(now),
+        : store_(s),
+          cmd_(cmd),
+          cfg_(cfg),
+          rules_(rules),
+          now_(now),
           words_(split_words(cmd.text)) {}
 
     command_outcome run() {
@@ -122,7 +125,7 @@ public:
                    "`. Here is what I can do:\n" + help_text());
     }
 
-private:
+  private:
     // ---- replies ------------------------------------------------------------------------
 
     command_outcome say(std::string text) {
@@ -152,21 +155,34 @@ private:
     std::string help_text() const {
         const auto& c = cfg_.command;
         return "*Incident commands*\n"
-               "`" + c + " declare [sev1-sev4] TITLE` open an incident\n"
-               "`" + c + " status investigating|identified|monitoring|resolved [TEXT]`\n"
-               "`" + c + " severity sev1-sev4` · `" + c + " role commander|comms|scribe @person`\n"
-               "`" + c + " note TEXT` · `" + c + " summary TEXT` · `" + c + " impact TEXT`\n"
-               "`" + c + " action TEXT [@owner] [due:YYYY-MM-DD]` · `" + c + " done ID`\n"
-               "`" + c + " actions [open|overdue|all] [@owner] [#channel]`\n"
-               "`" + c + " resolve [TEXT]` · `" + c + " timeline` · `" + c +
+               "`" +
+               c +
+               " declare [sev1-sev4] TITLE` open an incident\n"
+               "`" +
+               c +
+               " status investigating|identified|monitoring|resolved [TEXT]`\n"
+               "`" +
+               c + " severity sev1-sev4` · `" + c +
+               " role commander|comms|scribe @person`\n"
+               "`" +
+               c + " note TEXT` · `" + c + " summary TEXT` · `" + c +
+               " impact TEXT`\n"
+               "`" +
+               c + " action TEXT [@owner] [due:YYYY-MM-DD]` · `" + c +
+               " done ID`\n"
+               "`" +
+               c +
+               " actions [open|overdue|all] [@owner] [#channel]`\n"
+               "`" +
+               c + " resolve [TEXT]` · `" + c + " timeline` · `" + c +
                " postmortem [new|post]`\n"
-               "`" + c + " list` open incidents · `" + c + " nudges on|off` language hints for you";
+               "`" +
+               c + " list` open incidents · `" + c + " nudges on|off` language hints for you";
     }
 
     std::string no_incident_text() const {
         return "There's no open incident in this channel. To start one: `" + cfg_.command +
-               " declare sev2 What is broken`. `" + cfg_.command +
-               " list` shows the open ones.";
+               " declare sev2 What is broken`. `" + cfg_.command + " list` shows the open ones.";
     }
 
     // ---- lookups --------------------------------------------------------------------------
@@ -246,13 +262,14 @@ private:
         n.severity = sev.value_or(3);
         // A created channel does not exist yet: park the incident on a unique placeholder
         // until conversations.create answers (see incident_app.cpp).
-        n.channel = cfg_.create_channel ? "pending:" + cmd_.user_id + ":" + ts_of(now_)
-                                        : cmd_.channel_id;
+        n.channel =
+            cfg_.create_channel ? "pending:" + cmd_.user_id + ":" + ts_of(now_) : cmd_.channel_id;
         n.declared_at = std::chrono::floor<std::chrono::seconds>(now_);
         transaction tx(store_);
         const auto inc = store_.create_incident(n);
         add_command_entry(inc.id, "declare", "Incident declared: " + title);
-        if (sev) add_command_entry(inc.id, "severity_set", "Severity set to SEV" + std::to_string(*sev));
+        if (sev)
+            add_command_entry(inc.id, "severity_set", "Severity set to SEV" + std::to_string(*sev));
         tx.commit();
 
         std::string text = ":rotating_light: *Incident #" + std::to_string(inc.id) +
@@ -278,13 +295,14 @@ private:
         if (words_.size() < 2) return usage("Which status? Pick one of the four below.", form);
         const auto word = lower(words_[1]);
         std::optional<incident_status> to;
-        if (word == "monitoring" || word == "mitigated") to = incident_status::mitigated;
-        else if (word != "resolved") to = parse_incident_status(word);
+        if (word == "monitoring" || word == "mitigated")
+            to = incident_status::mitigated;
+        else if (word != "resolved")
+            to = parse_incident_status(word);
         if (word == "resolved") return resolve(after_words(cmd_.text, 2));
         if (!to)
-            return usage("`" + std::string(truncate_utf8(words_[1], 40)) +
-                             "` isn't a status I know.",
-                         form);
+            return usage(
+                "`" + std::string(truncate_utf8(words_[1], 40)) + "` isn't a status I know.", form);
         auto inc = open_incident();
         if (!inc) return say(no_incident_text());
         const std::string text = one_line(after_words(cmd_.text, 2));
@@ -296,7 +314,8 @@ private:
         transaction tx(store_);
         store_.set_status(inc->id, *to, cmd_.user_id);
         if (!text.empty())
-            add_command_entry(inc->id, "status_update", "Update (" + status_word(*to) + "): " + text);
+            add_command_entry(
+                inc->id, "status_update", "Update (" + status_word(*to) + "): " + text);
         tx.commit();
 
         std::string line = ":large_blue_circle: *Status: " + status_word(*to) + "*";
@@ -325,7 +344,9 @@ private:
         transaction tx(store_);
         if (inc->severity != *sev) store_.set_severity(inc->id, *sev, cmd_.user_id);
         // Recorded even when unchanged: it tells the reminders someone chose on purpose.
-        else add_command_entry(inc->id, "severity_set", "Severity confirmed as SEV" + std::to_string(*sev));
+        else
+            add_command_entry(
+                inc->id, "severity_set", "Severity confirmed as SEV" + std::to_string(*sev));
         tx.commit();
 
         echo(inc->channel,
@@ -333,8 +354,8 @@ private:
                  (inc->severity != *sev ? " (was SEV" + std::to_string(inc->severity) + ")"
                                         : std::string()) +
                  " (" + mention(cmd_.user_id) + ")");
-        return say("Done: incident #" + std::to_string(inc->id) + " is SEV" +
-                   std::to_string(*sev) + ".");
+        return say("Done: incident #" + std::to_string(inc->id) + " is SEV" + std::to_string(*sev) +
+                   ".");
     }
 
     command_outcome role() {
@@ -344,9 +365,12 @@ private:
                          form);
         const auto name = lower(words_[1]);
         std::optional<incident_role> r;
-        if (name == "commander" || name == "ic") r = incident_role::commander;
-        else if (name == "comms") r = incident_role::comms;
-        else if (name == "scribe") r = incident_role::scribe;
+        if (name == "commander" || name == "ic")
+            r = incident_role::commander;
+        else if (name == "comms")
+            r = incident_role::comms;
+        else if (name == "scribe")
+            r = incident_role::scribe;
         if (!r)
             return usage("`" + std::string(truncate_utf8(words_[1], 40)) +
                              "` isn't a role. The roles are commander, comms and scribe.",
@@ -364,8 +388,8 @@ private:
         store_.set_role(inc->id, *r, *user, cmd_.user_id);
         tx.commit();
         echo(inc->channel,
-             ":bust_in_silhouette: " + mention(*user) + " is now *" +
-                 std::string(to_string(*r)) + "* (set by " + mention(cmd_.user_id) + ")");
+             ":bust_in_silhouette: " + mention(*user) + " is now *" + std::string(to_string(*r)) +
+                 "* (set by " + mention(cmd_.user_id) + ")");
         return say("Done: " + mention(*user) + " is the " + std::string(to_string(*r)) +
                    " of incident #" + std::to_string(inc->id) + ".");
     }
@@ -389,14 +413,17 @@ private:
         const std::string what = is_summary ? "summary" : "impact";
         const std::string text = std::string(after_words(cmd_.text, 1));
         if (one_line(text).empty())
-            return usage(is_summary ? "A summary needs text: what happened, in a sentence or two."
-                                    : "Describe the impact: who was affected, how, and for how long.",
+            return usage(is_summary
+                             ? "A summary needs text: what happened, in a sentence or two."
+                             : "Describe the impact: who was affected, how, and for how long.",
                          what + " TEXT");
         auto inc = channel_incident();
         if (!inc) return say(no_incident_text());
         transaction tx(store_);
-        if (is_summary) store_.set_summary(inc->id, text);
-        else store_.set_impact(inc->id, text);
+        if (is_summary)
+            store_.set_summary(inc->id, text);
+        else
+            store_.set_impact(inc->id, text);
         tx.commit();
         return say("Saved the " + what + " of incident #" + std::to_string(inc->id) +
                    "; it goes into the post-mortem.");
@@ -463,14 +490,15 @@ private:
                          form);
         const auto id = parse_id(words_[1]);
         if (!id)
-            return usage("`" + std::string(truncate_utf8(words_[1], 40)) +
-                             "` isn't an action number.",
-                         form);
+            return usage(
+                "`" + std::string(truncate_utf8(words_[1], 40)) + "` isn't an action number.",
+                form);
         const auto item = find_action(*id);
         if (!item)
             return say("There's no action #" + std::to_string(*id) + ". `" + cfg_.command +
                        " actions all` lists them.");
-        if (item->done) return say("Action #" + std::to_string(*id) + " is already done. Nothing to change.");
+        if (item->done)
+            return say("Action #" + std::to_string(*id) + " is already done. Nothing to change.");
         transaction tx(store_);
         store_.complete_action_item(*id);
         tx.commit();
@@ -496,14 +524,14 @@ private:
                 if (channel) return usage("One channel at a time, please.", form);
                 channel = *c;
             } else if (!scoped && (w == "open" || w == "overdue" || w == "all")) {
-                f.scope = w == "open" ? action_scope::open
+                f.scope = w == "open"      ? action_scope::open
                           : w == "overdue" ? action_scope::overdue
                                            : action_scope::all;
                 scoped = true;
             } else {
-                return usage("I don't understand `" + std::string(truncate_utf8(words_[i], 40)) +
-                                 "` here.",
-                             form);
+                return usage(
+                    "I don't understand `" + std::string(truncate_utf8(words_[i], 40)) + "` here.",
+                    form);
             }
         }
         const auto today = std::chrono::floor<std::chrono::days>(now_);
@@ -552,7 +580,8 @@ private:
         tx.commit();
 
         const auto resolved = store_.get_incident(inc->id).value_or(*inc);
-        const auto took = resolved.resolved_at.value_or(resolved.declared_at) - resolved.declared_at;
+        const auto took =
+            resolved.resolved_at.value_or(resolved.declared_at) - resolved.declared_at;
         std::string msg = ":white_check_mark: *Incident #" + std::to_string(inc->id) +
                           " resolved* after " + format_duration(took) + ": *" + inc->title + "*";
         if (!text.empty()) msg += "\n" + truncate_utf8(text, k_echo_chars);
@@ -600,9 +629,10 @@ private:
         const std::string form = "postmortem [new|post]";
         const std::string mode = words_.size() > 1 ? lower(words_[1]) : "";
         if (words_.size() > 2 || (!mode.empty() && mode != "new" && mode != "post"))
-            return usage("`postmortem` shows the draft, `postmortem new` writes a fresh version, "
-                         "`postmortem post` posts it to the channel.",
-                         form);
+            return usage(
+                "`postmortem` shows the draft, `postmortem new` writes a fresh version, "
+                "`postmortem post` posts it to the channel.",
+                form);
         auto inc = channel_incident();
         if (!inc) return say(no_incident_text());
         draft_options o;
@@ -716,8 +746,10 @@ std::string incident_channel_name(std::chrono::sys_days day, std::string_view ti
     name += '-';
     for (char c : title) {
         const auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) && u < 0x80) name += static_cast<char>(std::tolower(u));
-        else if (name.back() != '-') name += '-';
+        if (std::isalnum(u) && u < 0x80)
+            name += static_cast<char>(std::tolower(u));
+        else if (name.back() != '-')
+            name += '-';
         if (name.size() >= 80) break;
     }
     while (name.back() == '-') name.pop_back();

@@ -28,24 +28,26 @@ std::string reminder_text(const incident_watch& w,
                           unix_time now) {
     const auto id = "#" + std::to_string(w.inc.id);
     switch (kind) {
-    case reminder_kind::no_commander:
-        return ":wave: Incident " + id + " has no commander yet (declared " +
-               format_duration(now - w.inc.declared_at) +
-               " ago). One person steering helps everyone: `" + cfg.command +
-               " role commander @person`.";
-    case reminder_kind::no_severity:
-        return ":thinking_face: Incident " + id + " has no severity yet. A rough guess is fine "
-               "and easy to change: `" + cfg.command + " severity sev2`.";
-    case reminder_kind::stale_status:
-        return ":hourglass: No status update on SEV" + std::to_string(w.inc.severity) +
-               " incident " + id + " for " +
-               format_duration(now - w.last_status_update.value_or(w.inc.declared_at)) +
-               ". One line helps people following along: `" + cfg.command +
-               " status identified what we know`.";
-    case reminder_kind::still_open:
-        return ":zzz: Incident " + id + " has been quiet for " +
-               format_duration(now - w.last_activity) + ". Still open? `" + cfg.command +
-               " resolve` when it's over, or post an update.";
+        case reminder_kind::no_commander:
+            return ":wave: Incident " + id + " has no commander yet (declared " +
+                   format_duration(now - w.inc.declared_at) +
+                   " ago). One person steering helps everyone: `" + cfg.command +
+                   " role commander @person`.";
+        case reminder_kind::no_severity:
+            return ":thinking_face: Incident " + id +
+                   " has no severity yet. A rough guess is fine "
+                   "and easy to change: `" +
+                   cfg.command + " severity sev2`.";
+        case reminder_kind::stale_status:
+            return ":hourglass: No status update on SEV" + std::to_string(w.inc.severity) +
+                   " incident " + id + " for " +
+                   format_duration(now - w.last_status_update.value_or(w.inc.declared_at)) +
+                   ". One line helps people following along: `" + cfg.command +
+                   " status identified what we know`.";
+        case reminder_kind::still_open:
+            return ":zzz: Incident " + id + " has been quiet for " +
+                   format_duration(now - w.last_activity) + ". Still open? `" + cfg.command +
+                   " resolve` when it's over, or post an update.";
     }
     return {};
 }
@@ -72,16 +74,14 @@ std::vector<reminder> due_reminders(const std::vector<incident_watch>& incidents
         if (w.inc.status == incident_status::resolved || w.inc.channel.starts_with("pending:"))
             continue;
         // Due when `interval` has passed since `since` and since the last reminder of the kind.
-        const auto consider = [&](reminder_kind kind,
-                                  bool applies,
-                                  std::chrono::minutes interval,
-                                  unix_time since) {
-            if (!applies || interval.count() == 0) return;
-            auto it = sent.find({w.inc.id, kind});
-            if (it != sent.end()) since = std::max(since, it->second);
-            if (now - since < interval) return;
-            out.push_back({w.inc.id, w.inc.channel, kind, reminder_text(w, kind, cfg, now)});
-        };
+        const auto consider =
+            [&](reminder_kind kind, bool applies, std::chrono::minutes interval, unix_time since) {
+                if (!applies || interval.count() == 0) return;
+                auto it = sent.find({w.inc.id, kind});
+                if (it != sent.end()) since = std::max(since, it->second);
+                if (now - since < interval) return;
+                out.push_back({w.inc.id, w.inc.channel, kind, reminder_text(w, kind, cfg, now)});
+            };
         consider(reminder_kind::no_commander,
                  !w.inc.commander,
                  cfg.commander_reminder,
@@ -99,7 +99,9 @@ std::vector<reminder> due_reminders(const std::vector<incident_watch>& incidents
     return out;
 }
 
-bool digest_due(std::chrono::minutes digest_time, std::optional<unix_time> last_run, unix_time now) {
+bool digest_due(std::chrono::minutes digest_time,
+                std::optional<unix_time> last_run,
+                unix_time now) {
     const unix_time today_at = std::chrono::floor<std::chrono::days>(now) + digest_time;
     return now >= today_at && (!last_run || *last_run < today_at);
 }
@@ -117,8 +119,8 @@ std::vector<api_call> digest_calls(store& s,
         // Overdue first, each group in id order.
         std::stable_partition(open.begin(), open.end(), overdue);
         const auto n_overdue = std::count_if(open.begin(), open.end(), overdue);
-        std::string text = ":clipboard: *Action items: " + std::to_string(open.size()) +
-                           " open, " + std::to_string(n_overdue) + " overdue*\n";
+        std::string text = ":clipboard: *Action items: " + std::to_string(open.size()) + " open, " +
+                           std::to_string(n_overdue) + " overdue*\n";
         for (std::size_t i = 0; i < open.size() && i < k_digest_items; ++i) {
             const auto& a = open[i];
             text += "• #" + std::to_string(a.id) + " " +
@@ -129,8 +131,8 @@ std::vector<api_call> digest_calls(store& s,
             text += " · incident #" + std::to_string(a.incident_id) + "\n";
         }
         if (open.size() > k_digest_items)
-            text += "… and " + std::to_string(open.size() - k_digest_items) +
-                    " more: `" + cfg.command + " actions open`";
+            text += "… and " + std::to_string(open.size() - k_digest_items) + " more: `" +
+                    cfg.command + " actions open`";
         calls.push_back({"chat.postMessage",
                          {{"channel", cfg.digest_channel}, {"text", text}, {"unfurl_links", false}},
                          "digest"});
@@ -138,15 +140,15 @@ std::vector<api_call> digest_calls(store& s,
     for (const auto& a : open) {
         if (!a.owner || a.due != today) continue;
         // chat.postMessage to a user id lands in the bot's DM with that person.
-        calls.push_back({"chat.postMessage",
-                         {{"channel", *a.owner},
-                          {"text",
-                           ":alarm_clock: Action #" + std::to_string(a.id) + " is due today: " +
-                               detail::truncate_utf8(detail::one_line(a.text), 300) +
-                               " (incident #" + std::to_string(a.incident_id) + "). `" +
-                               cfg.command + " done " + std::to_string(a.id) +
-                               "` when it's finished."}},
-                         "due_reminder"});
+        calls.push_back(
+            {"chat.postMessage",
+             {{"channel", *a.owner},
+              {"text",
+               ":alarm_clock: Action #" + std::to_string(a.id) +
+                   " is due today: " + detail::truncate_utf8(detail::one_line(a.text), 300) +
+                   " (incident #" + std::to_string(a.incident_id) + "). `" + cfg.command +
+                   " done " + std::to_string(a.id) + "` when it's finished."}},
+             "due_reminder"});
     }
     return calls;
 }

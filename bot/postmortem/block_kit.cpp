@@ -2,7 +2,6 @@
 // sections ≤ 3,000, ≤ 50 blocks per message, and a plain `text` fallback ≤ 4,000.
 // Lengths are counted in bytes, which is never less than Slack's character count.
 #include "incident_bot/postmortem/draft.hpp"
-
 #include "postmortem/format.hpp"
 
 namespace incident_bot {
@@ -48,7 +47,8 @@ std::vector<std::string> chunk(std::string_view text, std::size_t max) {
         }
         out.emplace_back(text.substr(0, cut));
         text.remove_prefix(cut);
-        while (!text.empty() && (text.front() == '\n' || text.front() == ' ')) text.remove_prefix(1);
+        while (!text.empty() && (text.front() == '\n' || text.front() == ' '))
+            text.remove_prefix(1);
     }
     if (!text.empty()) out.emplace_back(text);
     return out;
@@ -121,8 +121,8 @@ std::vector<json> to_block_kit_messages(std::string_view markdown,
     for (std::size_t i = 0; i < groups.size(); ++i) {
         std::string fallback(title);
         if (groups.size() > 1)
-            fallback += " (part " + std::to_string(i + 1) + " of " +
-                        std::to_string(groups.size()) + ")";
+            fallback +=
+                " (part " + std::to_string(i + 1) + " of " + std::to_string(groups.size()) + ")";
         json arr = json::array();
         std::string body;
         for (const auto* b : groups[i]) {

@@ -20,7 +20,7 @@ using detail::ts_time;
 
 // Who people are in the draft: Slack mentions, or their incident role when names are off.
 class people {
-public:
+  public:
     people(const incident& i, bool use_roles) : use_roles_(use_roles) {
         if (i.commander) roles_.emplace(*i.commander, "the commander");
         if (i.comms) roles_.emplace(*i.comms, "the comms lead");
@@ -51,7 +51,7 @@ public:
         return out;
     }
 
-private:
+  private:
     bool use_roles_;
     std::map<std::string, std::string> roles_;
 };
@@ -71,7 +71,7 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
 std::string prompt(std::string_view text) { return "_Prompt: " + std::string(text) + "_\n"; }
 
 class writer {
-public:
+  public:
     writer(store& s, const incident& i, const rule_set* rules, const draft_options& o)
         : store_(s), inc_(i), rules_(rules), opts_(o), people_(i, o.replace_names_with_roles) {}
 
@@ -79,8 +79,9 @@ public:
         timeline_ = store_.list_timeline(inc_.id, timeline_view::human);
         out_ = "# Post-mortem draft: incident #" + std::to_string(inc_.id) + " — " +
                one_line(inc_.title) + "\n\n";
-        out_ += "_Blameless by design: describe systems, conditions and decisions, not "
-                "culprits. Prompts mark what needs a human; replace them, don't invent._\n";
+        out_ +=
+            "_Blameless by design: describe systems, conditions and decisions, not "
+            "culprits. Prompts mark what needs a human; replace them, don't invent._\n";
         summary();
         impact();
         timeline();
@@ -103,7 +104,7 @@ public:
         return d;
     }
 
-private:
+  private:
     void heading(std::string_view h) {
         out_ += "\n## ";
         out_ += h;
@@ -117,25 +118,29 @@ private:
 
     void summary() {
         heading("Summary");
-        out_ += "Incident #" + std::to_string(inc_.id) + " · SEV" +
-                std::to_string(inc_.severity) + " · declared " + format_time(inc_.declared_at);
+        out_ += "Incident #" + std::to_string(inc_.id) + " · SEV" + std::to_string(inc_.severity) +
+                " · declared " + format_time(inc_.declared_at);
         if (inc_.resolved_at)
             out_ += " · resolved after " + format_duration(*inc_.resolved_at - inc_.declared_at);
         else
             out_ += " · still " + std::string(to_string(inc_.status));
         out_ += "\n\n";
-        if (inc_.summary) out_ += people_.text(*inc_.summary) + "\n";
+        if (inc_.summary)
+            out_ += people_.text(*inc_.summary) + "\n";
         else
-            out_ += prompt("In two or three sentences: what happened, and how was it "
-                           "resolved? (`/incident summary TEXT`)");
+            out_ += prompt(
+                "In two or three sentences: what happened, and how was it "
+                "resolved? (`/incident summary TEXT`)");
     }
 
     void impact() {
         heading("Impact");
-        if (inc_.impact) out_ += people_.text(*inc_.impact) + "\n";
+        if (inc_.impact)
+            out_ += people_.text(*inc_.impact) + "\n";
         else
-            out_ += prompt("Who or what was affected, for how long, and how much? "
-                           "(`/incident impact TEXT`)");
+            out_ += prompt(
+                "Who or what was affected, for how long, and how much? "
+                "(`/incident impact TEXT`)");
     }
 
     std::string when(const std::string& ts) const {
@@ -150,11 +155,12 @@ private:
         std::string line = "- **" + when(e.ts) + "** ";
         const std::string text =
             truncate_utf8(one_line(people_.text(e.text.value_or(""))), opts_.max_entry_chars);
+        if (e.source == entry_source::note && e.user)
+            return line + "Note from " + people_.name(*e.user) + ": " + text;
         if (is_recorded_event(e)) {
             line += text;
-            if (e.user && e.source == entry_source::status) line += " (by " + people_.name(*e.user) + ")";
-            else if (e.user && e.source == entry_source::note)
-                line = "- **" + when(e.ts) + "** Note from " + people_.name(*e.user) + ": " + text;
+            if (e.user && e.source == entry_source::status)
+                line += " (by " + people_.name(*e.user) + ")";
             return line;
         }
         if (e.pinned || e.key_event) line += "📌 ";
@@ -167,8 +173,9 @@ private:
     void timeline() {
         heading("Timeline");
         if (timeline_.empty()) {
-            out_ += prompt("Nothing was captured. Reconstruct the key moments: first signal, "
-                           "diagnosis, mitigation, resolution.");
+            out_ += prompt(
+                "Nothing was captured. Reconstruct the key moments: first signal, "
+                "diagnosis, mitigation, resolution.");
             return;
         }
         std::size_t chatter = 0, listed_marks = 0;
@@ -202,8 +209,9 @@ private:
 
     void contributing_factors() {
         heading("Contributing factors");
-        out_ += prompt("Which conditions in systems, tools or processes made this possible, "
-                       "and which made it worse? Ask how, not who.");
+        out_ += prompt(
+            "Which conditions in systems, tools or processes made this possible, "
+            "and which made it worse? Ask how, not who.");
         std::vector<const timeline_entry*> leads;
         for (const auto& e : timeline_)
             if (e.stage == incident_stage::diagnosis && e.text) leads.push_back(&e);
@@ -219,14 +227,15 @@ private:
         f.incident_id = inc_.id;
         const auto items = store_.list_action_items(f);
         if (items.empty()) {
-            out_ += prompt("What will make this class of incident less likely or less "
-                           "painful? Add each with `/incident action TEXT @owner "
-                           "due:YYYY-MM-DD`.");
+            out_ += prompt(
+                "What will make this class of incident less likely or less "
+                "painful? Add each with `/incident action TEXT @owner "
+                "due:YYYY-MM-DD`.");
             return;
         }
         for (const auto& a : items) {
-            out_ += std::string(a.done ? "- [x] " : "- [ ] ") + "#" + std::to_string(a.id) +
-                    " " + one_line(people_.text(a.text));
+            out_ += std::string(a.done ? "- [x] " : "- [ ] ") + "#" + std::to_string(a.id) + " " +
+                    one_line(people_.text(a.text));
             if (a.owner) out_ += " — owner " + people_.name(*a.owner);
             if (a.due) out_ += ", due " + detail::format_day(*a.due);
             out_ += "\n";
@@ -251,8 +260,10 @@ private:
                 std::optional<unix_time> at,
                 std::string_view how_to_record) {
         out_ += "- **" + std::string(what) + ":** ";
-        if (at) out_ += format_duration(std::max(*at - start, std::chrono::seconds(0)));
-        else out_ += "not recorded (" + std::string(how_to_record) + ")";
+        if (at)
+            out_ += format_duration(std::max(*at - start, std::chrono::seconds(0)));
+        else
+            out_ += "not recorded (" + std::string(how_to_record) + ")";
         out_ += "\n";
     }
 
@@ -294,13 +305,14 @@ private:
     // Title, summary and impact words that say something about this incident.
     std::vector<std::string> distinctive_words() const {
         static const std::set<std::string, std::less<>> common = {
-            "about", "after", "again", "all", "also", "and", "are", "because", "been", "before",
-            "being", "but", "can", "cannot", "could", "did", "does", "down", "during", "error",
-            "errors", "for", "from", "had", "has", "have", "incident", "into", "issue", "its",
-            "more", "not", "now", "our", "out", "over", "some", "still", "than", "that", "the",
-            "their", "them", "then", "there", "these", "they", "this", "those", "through",
-            "under", "very", "was", "were", "what", "when", "where", "which", "while", "with",
-            "would", "your"};
+            "about", "after",   "again",    "all",   "also",   "and",    "are",   "because",
+            "been",  "before",  "being",    "but",   "can",    "cannot", "could", "did",
+            "does",  "down",    "during",   "error", "errors", "for",    "from",  "had",
+            "has",   "have",    "incident", "into",  "issue",  "its",    "more",  "not",
+            "now",   "our",     "out",      "over",  "some",   "still",  "than",  "that",
+            "the",   "their",   "them",     "then",  "there",  "these",  "they",  "this",
+            "those", "through", "under",    "very",  "was",    "were",   "what",  "when",
+            "where", "which",   "while",    "with",  "would",  "your"};
         std::vector<std::string> words;
         const auto add_from = [&](std::string_view text) {
             std::string w;
@@ -313,7 +325,8 @@ private:
             for (char c : text) {
                 if (std::isalpha(static_cast<unsigned char>(c)))
                     w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                else flush();
+                else
+                    flush();
             }
             flush();
         };
@@ -331,13 +344,14 @@ private:
         for (const auto& w : distinctive_words())
             for (auto& other : store_.search(w, 20))
                 if (other.id != inc_.id) {
-                    auto& slot = hits.try_emplace(other.id, other, std::vector<std::string>{})
-                                     .first->second;
+                    auto& slot =
+                        hits.try_emplace(other.id, other, std::vector<std::string>{}).first->second;
                     slot.second.push_back(w);
                 }
         if (hits.empty()) {
-            out_ += "None found that share this incident's distinctive words. "
-                    "Link any you remember.\n";
+            out_ +=
+                "None found that share this incident's distinctive words. "
+                "Link any you remember.\n";
             return;
         }
         std::vector<const std::pair<incident, std::vector<std::string>>*> ranked;
@@ -349,9 +363,10 @@ private:
         });
         if (ranked.size() > opts_.max_related) ranked.resize(opts_.max_related);
         for (const auto* r : ranked) {
-            out_ += "- #" + std::to_string(r->first.id) + " " + one_line(r->first.title) + " (" +
-                    detail::format_day(std::chrono::floor<std::chrono::days>(r->first.declared_at)) +
-                    ", SEV" + std::to_string(r->first.severity) + ") — shares: ";
+            out_ +=
+                "- #" + std::to_string(r->first.id) + " " + one_line(r->first.title) + " (" +
+                detail::format_day(std::chrono::floor<std::chrono::days>(r->first.declared_at)) +
+                ", SEV" + std::to_string(r->first.severity) + ") — shares: ";
             for (std::size_t i = 0; i < r->second.size(); ++i)
                 out_ += (i ? ", " : "") + r->second[i];
             out_ += "\n";
@@ -361,15 +376,16 @@ private:
     std::vector<review_item> review() const {
         std::vector<review_item> items;
         for (const auto& f : scan_document(*rules_, out_))
-            items.push_back({f.line, f.hit.rule_id, f.hit.category, f.hit.matched,
-                             f.hit.suggestion});
+            items.push_back(
+                {f.line, f.hit.rule_id, f.hit.category, f.hit.matched, f.hit.suggestion});
         return items;
     }
 
     static void append_checklist(postmortem_draft& d) {
         d.markdown += "\n## Review checklist\n\n";
-        d.markdown += "The blameless-language check flagged these phrases. Reword each, or "
-                      "tick it if it is fine in context:\n";
+        d.markdown +=
+            "The blameless-language check flagged these phrases. Reword each, or "
+            "tick it if it is fine in context:\n";
         for (const auto& r : d.review) {
             d.markdown += "- [ ] Line " + std::to_string(r.line) + ": “" +
                           truncate_utf8(one_line(r.matched), 120) + "” (" + r.category + ")";

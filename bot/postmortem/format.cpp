@@ -37,9 +37,7 @@ std::string format_time(unix_time t) { return strftime_utc(t, "%Y-%m-%d %H:%M UT
 
 std::string format_clock(unix_time t) { return strftime_utc(t, "%H:%M"); }
 
-std::string format_day(std::chrono::sys_days d) {
-    return strftime_utc(unix_time(d), "%Y-%m-%d");
-}
+std::string format_day(std::chrono::sys_days d) { return strftime_utc(unix_time(d), "%Y-%m-%d"); }
 
 std::optional<std::chrono::sys_days> parse_day(std::string_view s) {
     // Exactly 10 characters with dashes in place: sscanf alone would accept "2026-1-5x".

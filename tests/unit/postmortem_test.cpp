@@ -15,7 +15,7 @@ using testing::temp_dir;
 using json = nlohmann::json;
 
 class Postmortem : public ::testing::Test {
-protected:
+  protected:
     std::int64_t declare(const std::string& title, const std::string& channel = "C1") {
         new_incident n;
         n.title = title;
@@ -28,9 +28,8 @@ protected:
     std::int64_t message(std::int64_t incident, const std::string& user, const std::string& text) {
         timeline_entry e;
         e.incident_id = incident;
-        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-                              clock.now->time_since_epoch())
-                              .count();
+        const auto secs =
+            std::chrono::duration_cast<std::chrono::seconds>(clock.now->time_since_epoch()).count();
         e.ts = *canonical_ts(std::to_string(secs) + "." + std::to_string(++seq));
         e.user = user;
         e.text = text;
@@ -199,7 +198,8 @@ TEST_F(Postmortem, TenThousandMessagesFitSlackLimits) {
     {
         transaction tx(db);
         for (int i = 0; i < 10'000; ++i) {
-            const auto e = message(id, "U" + std::to_string(i % 40),
+            const auto e = message(id,
+                                   "U" + std::to_string(i % 40),
                                    "update " + std::to_string(i) + ": " + std::string(150, 'z'));
             // Every tenth message marked: a long, key-event-heavy timeline.
             if (i % 10 == 0) db.set_pinned(e, true);

@@ -1,7 +1,8 @@
 // Reminder decisions (pure) and the periodic check over a real SQLite file.
+#include "incident_bot/commands/reminders.hpp"
+
 #include <gtest/gtest.h>
 
-#include "incident_bot/commands/reminders.hpp"
 #include "store_fixtures.hpp"
 
 namespace incident_bot {
@@ -88,8 +89,7 @@ TEST(Reminders, StillOpenAfterADayIdleAndSkipsPendingChannels) {
     auto w = watch();
     w.last_activity = t0 + 2h;
     EXPECT_TRUE(due_reminders({w}, {}, cfg, t0 + 25h).empty());
-    EXPECT_EQ(kinds(due_reminders({w}, {}, cfg, t0 + 26h)),
-              std::vector{reminder_kind::still_open});
+    EXPECT_EQ(kinds(due_reminders({w}, {}, cfg, t0 + 26h)), std::vector{reminder_kind::still_open});
     w.inc.channel = "pending:U1:123";
     EXPECT_TRUE(due_reminders({w}, {}, cfg, t0 + 26h).empty());
 }
@@ -106,7 +106,7 @@ TEST(Reminders, DigestDueOncePerDayAfterItsTime) {
 }
 
 class ReminderCheck : public ::testing::Test {
-protected:
+  protected:
     temp_dir dir;
     fixed_clock clock;
     store db{dir.file("bot.db"), open_mode::read_write, clock.options()};

@@ -18,7 +18,7 @@ namespace incident_bot {
 /// The `/incident` command and its reminders. Everything passed in must outlive this object
 /// and the dispatcher's use of the listener; `rules` may be null.
 class incident_app {
-public:
+  public:
     /// Registers the `cfg.command` listener on `routes`.
     incident_app(dispatcher& routes,
                  ingest_queue& queue,
@@ -39,7 +39,7 @@ public:
 
     struct state;
 
-private:
+  private:
     std::shared_ptr<state> state_;
 };
 

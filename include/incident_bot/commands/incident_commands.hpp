@@ -4,12 +4,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "incident_bot/config.hpp"
 #include "incident_bot/postmortem/draft.hpp"

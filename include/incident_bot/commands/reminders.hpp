@@ -75,7 +75,9 @@ bool digest_due(std::chrono::minutes digest_time, std::optional<unix_time> last_
 /// The digest of open and overdue action items for `cfg.digest_channel` (none when the
 /// channel is unset or nothing is open), plus a direct message to each owner of an item due
 /// `today`.
-std::vector<api_call> digest_calls(store& s, const commands_config& cfg, std::chrono::sys_days today);
+std::vector<api_call> digest_calls(store& s,
+                                   const commands_config& cfg,
+                                   std::chrono::sys_days today);
 
 /// One periodic check: the due reminders and, when due, the digest. Updates `state` as if
 /// every returned call were sent.

@@ -5,12 +5,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "incident_bot/rules/engine.hpp"
 #include "incident_bot/store/store.hpp"
@@ -18,9 +17,15 @@
 namespace incident_bot {
 
 /// The section headings of a draft, in document order.
-inline constexpr std::string_view draft_headings[] = {
-    "Summary",       "Impact",       "Timeline",      "Contributing factors", "What went well",
-    "What was hard", "Action items", "Metrics",       "Related incidents"};
+inline constexpr std::string_view draft_headings[] = {"Summary",
+                                                      "Impact",
+                                                      "Timeline",
+                                                      "Contributing factors",
+                                                      "What went well",
+                                                      "What was hard",
+                                                      "Action items",
+                                                      "Metrics",
+                                                      "Related incidents"};
 
 /// How a draft is written.
 struct draft_options {

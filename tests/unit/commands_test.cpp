@@ -1,8 +1,11 @@
 // `/incident` commands against a real SQLite file: a whole incident, every command's bad
 // input, authorisation and the create_channel request.
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "incident_bot/commands/incident_commands.hpp"
+#include "incident_bot/config.hpp"
 #include "store_fixtures.hpp"
 
 namespace incident_bot {
@@ -13,7 +16,7 @@ using testing::temp_dir;
 using json = nlohmann::json;
 
 class Commands : public ::testing::Test {
-protected:
+  protected:
     command_outcome run(const std::string& text,
                         const std::string& user = "U1",
                         const std::string& channel = "C1") {
@@ -99,9 +102,16 @@ TEST_F(Commands, WholeIncidentFromDeclareToResolve) {
     std::vector<std::string> kinds;
     for (const auto& e : db.list_timeline(1)) kinds.push_back(e.kind);
     EXPECT_EQ(kinds,
-              (std::vector<std::string>{"declare", "severity_set", "role_change", "status_change",
-                                        "status_update", "note", "severity_change",
-                                        "status_change", "status_change", "resolution"}));
+              (std::vector<std::string>{"declare",
+                                        "severity_set",
+                                        "role_change",
+                                        "status_change",
+                                        "status_update",
+                                        "note",
+                                        "severity_change",
+                                        "status_change",
+                                        "status_change",
+                                        "resolution"}));
     const auto actions = db.list_action_items();
     ASSERT_EQ(actions.size(), 1u);
     EXPECT_EQ(actions[0].owner, "U3");
@@ -143,9 +153,16 @@ TEST_F(Commands, HelpForEmptyTextAndUnknownSubcommands) {
 }
 
 TEST_F(Commands, CommandsWithoutAnIncidentSayHowToDeclare) {
-    for (const char* text : {"status identified x", "severity sev2", "role scribe <@U2>",
-                             "note hello", "summary x", "impact x", "action fix it", "resolve",
-                             "timeline", "postmortem"}) {
+    for (const char* text : {"status identified x",
+                             "severity sev2",
+                             "role scribe <@U2>",
+                             "note hello",
+                             "summary x",
+                             "impact x",
+                             "action fix it",
+                             "resolve",
+                             "timeline",
+                             "postmortem"}) {
         const auto o = run(text);
         EXPECT_NE(reply_text(o).find("no open incident in this channel"), std::string::npos)
             << text;
@@ -371,14 +388,71 @@ TEST(CommandParsing, SlashCommandPayload) {
     ASSERT_TRUE(cmd);
     EXPECT_EQ(cmd->text, "declare sev2 x");
     EXPECT_EQ(cmd->response_url, "https://hooks.slack.com/x");
-    EXPECT_TRUE(parse_slash_command(json{{"command", "/incident"},
-                                         {"user_id", "U1"},
-                                         {"channel_id", "C1"}}));
+    EXPECT_TRUE(parse_slash_command(
+        json{{"command", "/incident"}, {"user_id", "U1"}, {"channel_id", "C1"}}));
     EXPECT_FALSE(parse_slash_command(json{{"command", "/incident"}, {"user_id", "U1"}}));
-    EXPECT_FALSE(parse_slash_command(json{{"command", "/incident"},
-                                          {"user_id", 7},
-                                          {"channel_id", "C1"}}));
+    EXPECT_FALSE(
+        parse_slash_command(json{{"command", "/incident"}, {"user_id", 7}, {"channel_id", "C1"}}));
     EXPECT_FALSE(parse_slash_command(json::array()));
+}
+
+}  // namespace
+}  // namespace incident_bot
+
+namespace incident_bot {
+namespace {
+
+using testing::temp_dir;
+
+config load_with(const temp_dir& dir, const std::string& body) {
+    const auto path = dir.file("config.json");
+    std::ofstream(path) << body;
+    return load_config([](const char*) -> const char* { return nullptr; }, path);
+}
+
+TEST(CommandsConfig, ParsesTheCommandsSection) {
+    temp_dir dir;
+    const auto c = load_with(dir, R"({"commands": {
+        "command": "/inc", "create_channel": true, "may_declare": ["U1", "U2"],
+        "may_resolve": ["U1"], "may_set_severity": [], "commander_reminder_minutes": 5,
+        "severity_reminder_minutes": 0, "status_reminder_minutes": 20,
+        "idle_reminder_minutes": 720, "digest_time": "08:30", "digest_channel": "C9",
+        "replace_names_with_roles": true}})");
+    EXPECT_EQ(c.commands.command, "/inc");
+    EXPECT_TRUE(c.commands.create_channel);
+    EXPECT_EQ(c.commands.may_declare, (std::vector<std::string>{"U1", "U2"}));
+    EXPECT_EQ(c.commands.may_resolve, std::vector<std::string>{"U1"});
+    EXPECT_TRUE(c.commands.may_set_severity.empty());
+    EXPECT_EQ(c.commands.commander_reminder, std::chrono::minutes(5));
+    EXPECT_EQ(c.commands.severity_reminder, std::chrono::minutes(0));
+    EXPECT_EQ(c.commands.digest_time, std::chrono::minutes(8 * 60 + 30));
+    EXPECT_EQ(c.commands.digest_channel, "C9");
+    EXPECT_TRUE(c.commands.replace_names_with_roles);
+    EXPECT_EQ(load_with(dir, "{}").commands.command, "/incident");
+}
+
+TEST(CommandsConfig, BadSettingsNameTheKey) {
+    temp_dir dir;
+    const std::pair<const char*, const char*> cases[] = {
+        {R"({"commands": {"colour": "red"}})", "commands.colour"},
+        {R"({"commands": {"command": "incident"}})", "commands.command"},
+        {R"({"commands": {"may_declare": "U1"}})", "commands.may_declare"},
+        {R"({"commands": {"may_resolve": [7]}})", "commands.may_resolve"},
+        {R"({"commands": {"digest_time": "9:00"}})", "commands.digest_time"},
+        {R"({"commands": {"digest_time": "24:00"}})", "commands.digest_time"},
+        {R"({"commands": {"status_reminder_minutes": -1}})", "commands.status_reminder_minutes"},
+        {R"({"commands": {"create_channel": "yes"}})", "commands.create_channel"},
+        {R"({"commands": []})", "commands"},
+    };
+    for (const auto& [body, key] : cases) {
+        try {
+            load_with(dir, body);
+            ADD_FAILURE() << body;
+        } catch (const config_error& e) {
+            EXPECT_NE(std::string(e.what()).find(std::string("'") + key + "'"), std::string::npos)
+                << e.what();
+        }
+    }
 }
 
 }  // namespace

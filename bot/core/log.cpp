@@ -27,7 +27,7 @@ std::string utc_timestamp() {
     const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
     std::tm tm{};
     gmtime_r(&secs, &tm);
-    char buf[40];
+    char buf[64];
     std::snprintf(buf,
                   sizeof buf,
                   "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",

@@ -1,0 +1,641 @@
+#include "incident_bot/slack/socket_mode.hpp"
+
+#include <deque>
+#include <set>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include "net/http_client.hpp"
+#include "net/tls.hpp"
+#include "protocol/dedupe.hpp"
+#include "protocol/frame.hpp"
+#include "protocol/reconnect.hpp"
+#include "protocol/url.hpp"
+
+namespace incident_bot {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using asio::use_awaitable;
+using json = nlohmann::json;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+// Logs exceptions escaping spawned coroutines instead of terminating.
+auto log_exceptions(const logger& log, std::string what) {
+    return [&log, what = std::move(what)](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const boost::system::system_error& ex) {
+            if (ex.code() != asio::error::operation_aborted)
+                log.warn("socket_mode", what + ": " + ex.code().message());
+        } catch (const std::exception& ex) {
+            log.error("socket_mode", what + ": " + ex.what());
+        }
+    };
+}
+
+asio::awaitable<void> async_sleep(asio::steady_timer& timer, milliseconds d) {
+    timer.expires_after(d);
+    co_await timer.async_wait(asio::as_tuple(use_awaitable));
+}
+
+}  // namespace
+
+// One live WebSocket. Reader and writer run as separate coroutines; whichever fails first
+// marks the connection dead and closes the socket, which ends the other.
+class connection : public std::enable_shared_from_this<connection> {
+public:
+    using frame_sink = std::function<void(const std::shared_ptr<connection>&, std::string&&)>;
+
+    connection(int id, const socket_mode_config& cfg, const logger& log)
+        : id_(id), cfg_(cfg), log_(log) {}
+    virtual ~connection() = default;
+
+    /// TCP + TLS + WebSocket upgrade to `u`, bounded by handshake_timeout. Throws on failure.
+    virtual asio::awaitable<void> async_open(const url& u) = 0;
+    /// Starts reading (frames go to `sink`) and writing; arms the hello watchdog.
+    virtual void start(frame_sink sink) = 0;
+    /// Queues one text frame (sent unfragmented).
+    void send(std::string frame) {
+        if (dead_) return;
+        queue_.push_back(std::move(frame));
+        wake_writer();
+    }
+    /// Close frame, then destroy the socket after close_timeout at most (Slack often never
+    /// answers the close, slack-protocol.md section 3).
+    virtual void close() = 0;
+    /// Destroys the socket at once.
+    virtual void abort() = 0;
+
+    int id() const { return id_; }
+    bool dead() const { return dead_; }
+    bool has_hello() const { return hello_; }
+    const std::string& disconnect_reason() const { return disconnect_reason_; }
+
+    void set_hello() {
+        hello_ = true;
+        notify();
+    }
+    void set_disconnect(std::string reason) {
+        if (disconnect_reason_.empty()) disconnect_reason_ = std::move(reason);
+        notify();
+    }
+
+    /// Waits until hello, a disconnect or death.
+    asio::awaitable<void> async_wait_change(bool want_hello) {
+        while (!dead_ && disconnect_reason_.empty() && !(want_hello && hello_)) {
+            state_cv_->expires_at(steady::time_point::max());
+            co_await state_cv_->async_wait(asio::as_tuple(use_awaitable));
+        }
+    }
+
+protected:
+    void notify() {
+        if (state_cv_) state_cv_->cancel();
+    }
+    virtual void wake_writer() = 0;
+
+    int id_;
+    const socket_mode_config& cfg_;
+    const logger& log_;
+    bool dead_ = false;
+    bool hello_ = false;
+    bool closing_ = false;
+    std::string disconnect_reason_;
+    std::deque<std::string> queue_;
+    std::unique_ptr<asio::steady_timer> state_cv_;
+};
+
+template <class NextLayer>
+class ws_connection final : public connection {
+public:
+    template <class... Args>
+    ws_connection(int id,
+                  const socket_mode_config& cfg,
+                  const logger& log,
+                  asio::any_io_executor ex,
+                  Args&&... layer_args)
+        : connection(id, cfg, log),
+          ws_(std::forward<Args>(layer_args)...),
+          writer_cv_(ex),
+          hello_timer_(ex),
+          close_timer_(ex) {
+        state_cv_ = std::make_unique<asio::steady_timer>(ex);
+    }
+
+    asio::awaitable<void> async_open(const url& u) override {
+        auto endpoints = co_await net::async_resolve(u.host, u.port, cfg_.handshake_timeout);
+        auto& tcp = beast::get_lowest_layer(ws_);
+        tcp.expires_after(cfg_.handshake_timeout);
+        co_await tcp.async_connect(endpoints, use_awaitable);
+        if constexpr (std::is_same_v<NextLayer, net::tls_stream>) {
+            net::prepare_client_stream(ws_.next_layer(), u.host);
+            tcp.expires_after(cfg_.handshake_timeout);
+            co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::client,
+                                                      use_awaitable);
+        }
+        tcp.expires_never();  // the WebSocket timeout option takes over from here
+
+        websocket::stream_base::timeout t;
+        t.handshake_timeout = cfg_.handshake_timeout;
+        t.idle_timeout = cfg_.idle_timeout.count() ? beast::websocket::stream_base::duration(
+                                                         cfg_.idle_timeout)
+                                                   : websocket::stream_base::none();
+        // Pings at half the idle time; a peer that answers nothing fails the read at the
+        // full idle time: that is the half-open detection (slack-protocol.md section 6).
+        t.keep_alive_pings = cfg_.idle_timeout.count() != 0;
+        ws_.set_option(t);
+        ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+            req.set(beast::http::field::user_agent, "incident-bot/0.1");
+        }));
+        // Slack is believed to drop fragmented client frames (slack-go); acks go out whole.
+        ws_.auto_fragment(false);
+        // Beast fails the whole stream above this size; our own, smaller limit skips
+        // oversized frames while keeping the connection.
+        ws_.read_message_max(cfg_.max_message_bytes * 4);
+        const bool default_port = (u.tls() && u.port == "443") || (!u.tls() && u.port == "80");
+        const std::string host_header = default_port ? u.host : u.host + ":" + u.port;
+        co_await ws_.async_handshake(host_header, u.target, use_awaitable);
+        // From here Beast applies handshake_timeout to the closing handshake and TLS teardown,
+        // which also run after an idle timeout: keep them short or a dead peer costs seconds.
+        t.handshake_timeout = cfg_.close_timeout;
+        ws_.set_option(t);
+    }
+
+    void start(frame_sink sink) override {
+        auto self = std::static_pointer_cast<ws_connection>(shared_from_this());
+        auto ex = ws_.get_executor();
+        asio::co_spawn(ex, self->read_loop(std::move(sink)), log_exceptions(log_, "reader"));
+        asio::co_spawn(ex, self->write_loop(), log_exceptions(log_, "writer"));
+        if (cfg_.hello_timeout.count())
+            asio::co_spawn(ex, self->hello_watchdog(), log_exceptions(log_, "hello watchdog"));
+    }
+
+    void close() override {
+        if (dead_ || closing_) return;
+        closing_ = true;
+        auto self = std::static_pointer_cast<ws_connection>(shared_from_this());
+        asio::co_spawn(ws_.get_executor(), self->close_gracefully(), log_exceptions(log_, "close"));
+    }
+
+    void abort() override {
+        if (dead_) return;
+        mark_dead();
+    }
+
+private:
+    void wake_writer() override { writer_cv_.cancel(); }
+
+    void mark_dead() {
+        if (dead_) return;
+        dead_ = true;
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+        writer_cv_.cancel();
+        hello_timer_.cancel();
+        close_timer_.cancel();
+        notify();
+    }
+
+    asio::awaitable<void> read_loop(frame_sink sink) {
+        auto self = shared_from_this();
+        beast::flat_buffer buffer;
+        for (;;) {
+            auto [ec, n] = co_await ws_.async_read(buffer, asio::as_tuple(use_awaitable));
+            if (ec) {
+                if (!closing_)
+                    log_.info("socket_mode", "connection " + std::to_string(id_) +
+                                                 " lost: " + ec.message());
+                break;
+            }
+            if (!ws_.got_text()) {
+                log_.debug("socket_mode", "binary frame ignored");
+                buffer.consume(n);
+                continue;
+            }
+            std::string text = beast::buffers_to_string(buffer.data());
+            buffer.consume(n);
+            sink(self, std::move(text));
+        }
+        mark_dead();
+    }
+
+    asio::awaitable<void> write_loop() {
+        auto self = shared_from_this();
+        while (!dead_) {
+            if (queue_.empty()) {
+                writer_cv_.expires_at(steady::time_point::max());
+                co_await writer_cv_.async_wait(asio::as_tuple(use_awaitable));
+                continue;
+            }
+            std::string frame = std::move(queue_.front());
+            queue_.pop_front();
+            ws_.text(true);
+            auto [ec, n] = co_await ws_.async_write(asio::buffer(frame),
+                                                    asio::as_tuple(use_awaitable));
+            if (ec) {
+                log_.info("socket_mode", "connection " + std::to_string(id_) +
+                                             " write failed: " + ec.message());
+                mark_dead();
+            }
+        }
+    }
+
+    asio::awaitable<void> hello_watchdog() {
+        auto self = shared_from_this();
+        co_await async_sleep(hello_timer_, cfg_.hello_timeout);
+        if (!hello_ && !dead_) {
+            log_.warn("socket_mode", "connection " + std::to_string(id_) + ": no hello within " +
+                                         std::to_string(cfg_.hello_timeout.count()) + " ms");
+            mark_dead();
+        }
+    }
+
+    asio::awaitable<void> close_gracefully() {
+        auto self = std::static_pointer_cast<ws_connection>(shared_from_this());
+        // Bound the close handshake ourselves: a watchdog destroys the socket in time.
+        asio::co_spawn(
+            ws_.get_executor(),
+            [self]() -> asio::awaitable<void> {
+                co_await async_sleep(self->close_timer_, self->cfg_.close_timeout);
+                self->mark_dead();
+            },
+            asio::detached);
+        co_await ws_.async_close(websocket::close_code::normal, asio::as_tuple(use_awaitable));
+        mark_dead();
+    }
+
+    websocket::stream<NextLayer> ws_;
+    asio::steady_timer writer_cv_;
+    asio::steady_timer hello_timer_;
+    asio::steady_timer close_timer_;
+};
+
+namespace detail {
+
+struct ack_state {
+    std::atomic<bool> done{false};
+    std::string envelope_id;
+    std::string event_id;
+    std::weak_ptr<connection> conn;
+    std::weak_ptr<socket_mode_client::impl> client;
+    asio::any_io_executor ex;
+    std::unique_ptr<asio::steady_timer> deadline;
+};
+
+}  // namespace detail
+
+struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor e,
+         const config& c,
+         web_api& a,
+         const logger& l,
+         envelope_handler h)
+        : ex(std::move(e)),
+          cfg(c),
+          api(a),
+          log(l),
+          handler(std::move(h)),
+          tls(net::make_client_tls(c.ca_file)),
+          envelope_ids(c.socket_mode.dedupe_ttl),
+          event_ids(c.socket_mode.dedupe_ttl),
+          done_cv(ex) {}
+
+    asio::awaitable<void> run_slot(int slot);
+    asio::awaitable<std::shared_ptr<connection>> async_open_connection(int slot,
+                                                                       open_failure& failure);
+    void on_frame(const std::shared_ptr<connection>& conn, std::string&& text);
+    void dispatch(const std::shared_ptr<connection>& conn, envelope env);
+    void write_ack(detail::ack_state& s, const json& payload);
+    void fatal(std::string message);
+    void do_stop();
+
+    asio::any_io_executor ex;
+    const config& cfg;
+    web_api& api;
+    const logger& log;
+    envelope_handler handler;
+    std::shared_ptr<asio::ssl::context> tls;
+    dedupe_set envelope_ids;
+    dedupe_set event_ids;
+    socket_mode_stats stats;
+    bool stopping = false;
+    run_outcome outcome;
+    int next_connection_id = 0;
+    int running_slots = 0;
+    asio::steady_timer done_cv;
+    std::set<std::shared_ptr<connection>> live;       // for stop()
+    std::set<asio::steady_timer*> sleepers;           // backoff waits, cancelled by stop()
+};
+
+void ack_handle::ack(json payload) const {
+    if (state_->done.exchange(true)) return;  // a second ack is a no-op (Bolt does the same)
+    asio::post(state_->ex, [s = state_, payload = std::move(payload)] {
+        if (auto client = s->client.lock()) client->write_ack(*s, payload);
+    });
+}
+
+void ack_handle::reject() const {
+    if (state_->done.exchange(true)) return;
+    asio::post(state_->ex, [s = state_] {
+        if (s->deadline) s->deadline->cancel();
+        if (auto client = s->client.lock()) {
+            client->envelope_ids.erase(s->envelope_id);
+            if (!s->event_id.empty()) client->event_ids.erase(s->event_id);
+            client->log.warn("socket_mode", "envelope " + s->envelope_id +
+                                                " not acked; Slack will redeliver it");
+        }
+    });
+}
+
+void socket_mode_client::impl::write_ack(detail::ack_state& s, const json& payload) {
+    if (s.deadline) s.deadline->cancel();
+    auto conn = s.conn.lock();
+    if (!conn || conn->dead()) {
+        // The envelope's socket is gone; an ack on another socket is not accepted, so the
+        // event comes back as a retry and is handled then.
+        log.warn("socket_mode", "ack for " + s.envelope_id + " lost: its connection closed");
+        event_ids.erase(s.event_id);
+        envelope_ids.erase(s.envelope_id);
+        return;
+    }
+    bool dropped = false;
+    conn->send(make_ack(s.envelope_id, payload, &dropped));
+    if (dropped)
+        log.error("socket_mode", "ack payload for " + s.envelope_id +
+                                     " exceeds 20 KB and was dropped; use the Web API for "
+                                     "large replies");
+    ++stats.acks;
+}
+
+void socket_mode_client::impl::on_frame(const std::shared_ptr<connection>& conn,
+                                        std::string&& text) {
+    if (text.size() > cfg.socket_mode.max_message_bytes) {
+        ++stats.bad_frames;
+        log.warn("socket_mode", "frame of " + std::to_string(text.size()) +
+                                    " bytes exceeds max_message_bytes; skipped");
+        return;
+    }
+    auto f = parse_frame(text);
+    if (auto* h = std::get_if<hello_frame>(&f)) {
+        log.info("socket_mode", "connection " + std::to_string(conn->id()) +
+                                    " ready (Slack counts " + std::to_string(h->num_connections) +
+                                    " connections)");
+        if (h->num_connections > cfg.socket_mode.connections + 1)
+            log.warn("socket_mode", "Slack counts more connections than this bot holds; "
+                                    "another instance or ghost connections share the app");
+        conn->set_hello();
+    } else if (auto* d = std::get_if<disconnect_frame>(&f)) {
+        log.info("socket_mode", "connection " + std::to_string(conn->id()) +
+                                    " disconnect: " + d->reason.substr(0, 64));
+        conn->set_disconnect(d->reason.empty() ? "unknown" : d->reason);
+    } else if (auto* b = std::get_if<bad_frame>(&f)) {
+        ++stats.bad_frames;
+        log.warn("socket_mode", "frame skipped: " + b->why);
+        // Ack what can be acked so Slack does not redeliver something we cannot read.
+        if (!b->envelope_id.empty()) conn->send(make_ack(b->envelope_id, nullptr));
+    } else {
+        auto& env = std::get<envelope>(f);
+        env.connection = conn->id();
+        dispatch(conn, std::move(env));
+    }
+}
+
+void socket_mode_client::impl::dispatch(const std::shared_ptr<connection>& conn, envelope env) {
+    ++stats.envelopes;
+    const std::string event_id = env.event_id();
+    const bool new_envelope = envelope_ids.insert(env.envelope_id);
+    const bool new_event = event_id.empty() || !new_envelope || event_ids.insert(event_id);
+    if (!new_envelope || !new_event) {
+        // Ack duplicates too, or Slack keeps retrying them.
+        ++stats.duplicates;
+        log.debug("socket_mode", "duplicate " + env.type + " " + env.envelope_id +
+                                     " (retry_attempt " + std::to_string(env.retry_attempt) +
+                                     ") acked and dropped");
+        conn->send(make_ack(env.envelope_id, nullptr));
+        ++stats.acks;
+        return;
+    }
+
+    auto state = std::make_shared<detail::ack_state>();
+    state->envelope_id = env.envelope_id;
+    state->event_id = event_id;
+    state->conn = conn;
+    state->client = weak_from_this();
+    state->ex = ex;
+    if (cfg.socket_mode.ack_deadline.count()) {
+        state->deadline = std::make_unique<asio::steady_timer>(ex, cfg.socket_mode.ack_deadline);
+        state->deadline->async_wait([this, state, self = shared_from_this()](
+                                        boost::system::error_code ec) {
+            if (ec || state->done.exchange(true)) return;
+            ++stats.auto_acks;
+            log.warn("socket_mode", "handler did not ack " + state->envelope_id + " within " +
+                                        std::to_string(cfg.socket_mode.ack_deadline.count()) +
+                                        " ms; acked empty");
+            write_ack(*state, nullptr);
+        });
+    }
+    try {
+        handler(std::move(env), ack_handle(state));
+    } catch (const std::exception& e) {
+        log.error("socket_mode", std::string("handler failed: ") + e.what());
+        ack_handle{state}();
+    }
+}
+
+asio::awaitable<std::shared_ptr<connection>> socket_mode_client::impl::async_open_connection(
+    int slot, open_failure& failure) {
+    auto opened = co_await api.async_call("apps.connections.open", json::object(), token_kind::app);
+    if (!opened.ok) {
+        failure = {opened.error, static_cast<int>(opened.http_status), {}};
+        co_return nullptr;
+    }
+    const std::string link = opened.body.value("url", std::string());
+    auto u = parse_url(link);
+    if (!u || (u->scheme != "wss" && u->scheme != "ws")) {
+        failure = {"apps.connections.open returned no usable ws(s):// url", 0, {}};
+        co_return nullptr;
+    }
+    const int id = next_connection_id++;
+    std::shared_ptr<connection> conn;
+    if (u->tls())
+        conn = std::make_shared<ws_connection<net::tls_stream>>(id, cfg.socket_mode, log, ex, ex, *tls);
+    else
+        conn = std::make_shared<ws_connection<beast::tcp_stream>>(id, cfg.socket_mode, log, ex, ex);
+    log.info("socket_mode", "slot " + std::to_string(slot) + ": connecting connection " +
+                                std::to_string(id) + " to " + u->host);
+    std::string error;
+    try {
+        co_await conn->async_open(*u);
+    } catch (const boost::system::system_error& e) {
+        if (e.code() == asio::error::operation_aborted && stopping) throw;
+        // A declined upgrade (e.g. 409) means the ticket is spent: never redial it.
+        error = "handshake with " + u->host + " failed: " + e.code().message();
+    }
+    if (!error.empty()) {
+        failure = {error, 0, {}};
+        co_return nullptr;
+    }
+    live.insert(conn);
+    conn->start([self = shared_from_this()](const std::shared_ptr<connection>& c, std::string&& t) {
+        self->on_frame(c, std::move(t));
+    });
+    co_await conn->async_wait_change(/*want_hello=*/true);
+    if (!conn->has_hello()) {
+        live.erase(conn);
+        conn->abort();
+        failure = {conn->disconnect_reason().empty() ? "connection closed before hello"
+                                                     : conn->disconnect_reason(),
+                   0,
+                   {}};
+        co_return nullptr;
+    }
+    co_return conn;
+}
+
+asio::awaitable<void> socket_mode_client::impl::run_slot(int slot) {
+    reconnect_policy policy(cfg.socket_mode, static_cast<std::uint64_t>(slot) * 7919 + 1);
+    asio::steady_timer sleeper(ex);
+    sleepers.insert(&sleeper);
+    std::shared_ptr<connection> current, retiring;
+    bool first = true;
+
+    auto retire = [this](std::shared_ptr<connection>& c) {
+        if (!c) return;
+        live.erase(c);
+        c->close();
+        c = nullptr;
+    };
+    auto sleep = [&](milliseconds d) -> asio::awaitable<void> {
+        log.info("socket_mode", "slot " + std::to_string(slot) + ": reconnecting in " +
+                                    std::to_string(d.count()) + " ms");
+        co_await async_sleep(sleeper, d);
+    };
+
+    while (!stopping) {
+        if (!current) {
+            open_failure failure;
+            auto conn = co_await async_open_connection(slot, failure);
+            if (stopping) {
+                retire(conn);
+                break;
+            }
+            if (!conn) {
+                log.warn("socket_mode", "slot " + std::to_string(slot) + ": " + failure.error);
+                auto d = policy.on_open_failed(failure);
+                if (d.what == reconnect_decision::kind::stop) {
+                    fatal(d.message);
+                    break;
+                }
+                co_await sleep(d.delay);
+                continue;
+            }
+            policy.on_hello();
+            ++stats.connects;
+            ++stats.open_connections;
+            if (!first) ++stats.reconnects;
+            first = false;
+            // The replacement is up: only now let the refreshed connection go.
+            if (retiring) --stats.open_connections;
+            retire(retiring);
+            current = std::move(conn);
+        }
+
+        co_await current->async_wait_change(/*want_hello=*/false);
+        if (stopping) break;
+        const auto d = current->dead() ? policy.on_connection_lost()
+                                       : policy.on_disconnect(current->disconnect_reason());
+        switch (d.what) {
+            case reconnect_decision::kind::replace:
+                ++stats.refreshes;
+                // Keep reading and acking on the old socket until the new one says hello.
+                if (retiring) --stats.open_connections;
+                retire(retiring);
+                retiring = std::move(current);
+                break;
+            case reconnect_decision::kind::open_now:
+                --stats.open_connections;
+                retire(current);
+                break;
+            case reconnect_decision::kind::open_after:
+                --stats.open_connections;
+                retire(current);
+                co_await sleep(d.delay);
+                break;
+            case reconnect_decision::kind::stop:
+                fatal(d.message);
+                break;
+        }
+    }
+    if (current) --stats.open_connections;
+    if (retiring) --stats.open_connections;
+    retire(current);
+    retire(retiring);
+    sleepers.erase(&sleeper);
+}
+
+void socket_mode_client::impl::fatal(std::string message) {
+    if (outcome.fatal) return;
+    log.error("socket_mode", message);
+    outcome = {true, std::move(message)};
+    do_stop();
+}
+
+void socket_mode_client::impl::do_stop() {
+    if (stopping) return;
+    stopping = true;
+    for (auto* t : sleepers) t->cancel();
+    auto conns = live;
+    for (const auto& c : conns) {
+        c->close();
+        c->set_disconnect("shutdown");  // wakes the slot waiting on it
+    }
+}
+
+socket_mode_client::socket_mode_client(asio::any_io_executor ex,
+                                       const config& cfg,
+                                       web_api& api,
+                                       const logger& log,
+                                       envelope_handler handler)
+    : impl_(std::make_shared<impl>(std::move(ex), cfg, api, log, std::move(handler))) {}
+
+socket_mode_client::~socket_mode_client() = default;
+
+const socket_mode_stats& socket_mode_client::stats() const { return impl_->stats; }
+
+void socket_mode_client::stop() {
+    asio::post(impl_->ex, [i = impl_] { i->do_stop(); });
+}
+
+asio::awaitable<run_outcome> socket_mode_client::async_run() {
+    auto i = impl_;
+    i->running_slots = i->cfg.socket_mode.connections;
+    for (int slot = 0; slot < i->cfg.socket_mode.connections; ++slot)
+        asio::co_spawn(i->ex, i->run_slot(slot), [i](std::exception_ptr e) {
+            log_exceptions(i->log, "slot")(e);
+            if (e) i->fatal("connection slot failed unexpectedly");
+            --i->running_slots;
+            i->done_cv.cancel();
+        });
+    while (i->running_slots > 0) {
+        i->done_cv.expires_at(steady::time_point::max());
+        co_await i->done_cv.async_wait(asio::as_tuple(use_awaitable));
+    }
+    co_return i->outcome;
+}
+
+}  // namespace incident_bot

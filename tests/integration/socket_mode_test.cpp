@@ -1,0 +1,297 @@
+// The real Socket Mode client against the fake Slack over TLS on loopback.
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+namespace incident_bot::testing {
+
+nlohmann::json fixture(const std::string& name) {
+    std::ifstream in(std::string(INCIDENT_BOT_SOURCE_DIR) + "/tests/data/fixtures/" + name);
+    return nlohmann::json::parse(in);
+}
+
+namespace {
+
+using json = nlohmann::json;
+
+// An events_api payload from the fixture with a fresh event_id.
+json event_payload(const std::string& event_id) {
+    json p = fixture("sm_events_api_message.json")["payload"];
+    p["event_id"] = event_id;
+    return p;
+}
+
+TEST(SocketMode, ConnectsWithHelloAndAcksEveryEnvelopeType) {
+    fake_slack fake;
+    bot_under_test bot(fast_config(fake), [](const envelope& e, const ack_handle& ack) {
+        if (e.type == "slash_commands") ack.ack({{"text", "on it"}});
+        else ack();
+    });
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+
+    const auto ev = fake.send_envelope("events_api", event_payload("Ev1"));
+    const auto cmd = fake.send_envelope("slash_commands", fixture("sm_slash_commands.json")["payload"]);
+    const auto act = fake.send_envelope("interactive", fixture("sm_interactive_block_actions.json")["payload"]);
+    ASSERT_TRUE(fake.wait_for_acks(3, 5s));
+
+    std::map<std::string, json> acks;
+    for (const auto& a : fake.acks()) acks[a.envelope_id] = a.payload;
+    ASSERT_EQ(acks.size(), 3u);
+    EXPECT_TRUE(acks.at(ev).is_null());
+    EXPECT_EQ(acks.at(cmd)["text"], "on it");
+    EXPECT_TRUE(acks.at(act).is_null());
+
+    const auto seen = bot.envelopes();
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0].type, "events_api");
+    EXPECT_EQ(seen[0].event_id(), "Ev1");
+    EXPECT_EQ(seen[1].payload["command"], "/hello-socket-mode");
+    EXPECT_TRUE(seen[1].accepts_response_payload);
+    EXPECT_EQ(seen[2].payload["type"], "block_actions");
+
+    // apps.connections.open used the app token, never the bot token.
+    const auto opens = fake.requests("apps.connections.open");
+    ASSERT_EQ(opens.size(), 1u);
+    EXPECT_EQ(opens[0].authorization, "Bearer xapp-1-A0001-test");
+    EXPECT_EQ(opens[0].verb, "POST");
+}
+
+TEST(SocketMode, RefreshOpensReplacementBeforeClosingOldAndLosesNothing) {
+    fake_slack fake;
+    bot_under_test bot(fast_config(fake));
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+
+    fake.send_disconnect("warning");
+    // The old socket still delivers and acks while the replacement is being opened.
+    fake.send_envelope("events_api", event_payload("EvDuringRefresh"), 0);
+    ASSERT_TRUE(fake.wait_for_acks(1, 5s));
+    ASSERT_TRUE(fake.wait_for_requests("apps.connections.open", 2, 5s));
+    // Old one retired with a close frame once the new one said hello.
+    for (int i = 0; i < 100 && fake.close_frames() == 0; ++i) std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(fake.close_frames(), 1u);
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    EXPECT_EQ(fake.live_connections(), 1);
+
+    fake.send_envelope("events_api", event_payload("EvAfterRefresh"));
+    ASSERT_TRUE(fake.wait_for_acks(2, 5s));
+    EXPECT_EQ(bot.envelopes().size(), 2u);
+    EXPECT_EQ(fake.opens(), 2u);  // a fresh ticket for the replacement
+    EXPECT_EQ(bot.client().stats().refreshes.load(), 1u);
+}
+
+TEST(SocketMode, ReconnectsAfterAbruptDrop) {
+    fake_slack fake;
+    bot_under_test bot(fast_config(fake));
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    fake.drop();
+    ASSERT_TRUE(fake.wait_for_requests("apps.connections.open", 2, 5s));
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    fake.send_envelope("events_api", event_payload("EvAfterDrop"));
+    ASSERT_TRUE(fake.wait_for_acks(1, 5s));
+    EXPECT_GE(bot.client().stats().reconnects.load(), 1u);
+}
+
+TEST(SocketMode, DetectsHalfOpenSocketAndReconnects) {
+    fake_slack fake;
+    bot_under_test bot(fast_config(fake));
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    const auto before = std::chrono::steady_clock::now();
+    fake.blackhole();  // no bytes either way, nothing closed
+    ASSERT_TRUE(fake.wait_for_requests("apps.connections.open", 2, 5s));
+    // Detected by unanswered keep-alive pings within the idle timeout (400 ms) plus slack.
+    EXPECT_LT(std::chrono::steady_clock::now() - before, 2s);
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    fake.send_envelope("events_api", event_payload("EvAfterBlackhole"));
+    ASSERT_TRUE(fake.wait_for_acks(1, 5s));
+}
+
+TEST(SocketMode, SkipsBadFramesAndStaysConnected) {
+    fake_slack fake;
+    auto cfg = fast_config(fake);
+    cfg.socket_mode.max_message_bytes = 64 * 1024;
+    bot_under_test bot(cfg);
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+
+    fake.send_raw("");
+    fake.send_raw("not json at all {");
+    fake.send_raw("[1,2,3]");
+    // A lone surrogate escape: valid UTF-8 on the wire, not valid text. (Raw non-UTF-8 bytes in
+    // a text frame are an RFC 6455 protocol error that Beast answers by closing; see README.)
+    fake.send_raw(R"({"type":"events_api","envelope_id":"x","payload":{"t":"\udc00"}})");
+    fake.send_raw("\x01\x02binary", /*binary=*/true);
+    fake.send_raw(R"({"type":"brand_new_type","envelope_id":"unknown-1"})");
+    fake.send_raw(R"({"type":"events_api","payload":{}})");  // no envelope_id
+    fake.send_raw(R"({"type":"events_api","envelope_id":"big","payload":{"x":")" +
+                  std::string(100 * 1024, 'a') + "\"}}");
+    fake.send_envelope("events_api", event_payload("EvGood"));
+
+    ASSERT_TRUE(bot.wait_for_envelopes(1, 5s));
+    ASSERT_TRUE(fake.wait_for_acks(2, 5s));
+    EXPECT_EQ(bot.envelopes().size(), 1u);
+    EXPECT_EQ(bot.envelopes()[0].event_id(), "EvGood");
+    EXPECT_EQ(fake.opens(), 1u);  // never reconnected
+    EXPECT_GE(bot.client().stats().bad_frames.load(), 6u);
+    // The unknown type carried an envelope_id: acked so Slack does not keep sending it.
+    bool unknown_acked = false;
+    for (const auto& a : fake.acks()) unknown_acked |= a.envelope_id == "unknown-1";
+    EXPECT_TRUE(unknown_acked);
+}
+
+TEST(SocketMode, DropsRedeliveredEventsButAcksThem) {
+    fake_slack fake;
+    bot_under_test bot(fast_config(fake));
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    fake.send_envelope("events_api", event_payload("EvSame"));
+    fake.send_envelope("events_api", event_payload("EvSame"), -1, /*retry_attempt=*/1);
+    fake.send_envelope("events_api", event_payload("EvOther"), -1, /*retry_attempt=*/2);
+    ASSERT_TRUE(fake.wait_for_acks(3, 5s));
+    const auto seen = bot.envelopes();
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[0].event_id(), "EvSame");
+    // A retry of an event we never saw is the only copy: it must be handled.
+    EXPECT_EQ(seen[1].event_id(), "EvOther");
+    EXPECT_EQ(seen[1].retry_attempt, 2);
+    EXPECT_EQ(bot.client().stats().duplicates.load(), 1u);
+}
+
+TEST(SocketMode, RejectedEventIsHandledAgainOnRedelivery) {
+    fake_slack_options opts;
+    opts.redeliver_after = 150ms;
+    fake_slack fake(opts);
+    std::atomic<int> calls{0};
+    bot_under_test bot(fast_config(fake), [&](const envelope&, const ack_handle& ack) {
+        if (calls++ == 0) ack.reject();  // e.g. the store could not take it
+        else ack();
+    });
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    fake.send_envelope("events_api", event_payload("EvRetry"));
+    ASSERT_TRUE(bot.wait_for_envelopes(2, 5s));
+    ASSERT_TRUE(fake.wait_for_acks(1, 5s));
+    EXPECT_EQ(bot.envelopes()[1].retry_attempt, 1);
+}
+
+TEST(SocketMode, AutoAcksWhenHandlerIsSlow) {
+    fake_slack fake;
+    auto cfg = fast_config(fake);
+    cfg.socket_mode.ack_deadline = 100ms;
+    // A handler that never acks (stuck on something slow).
+    bot_under_test bot(cfg, [](const envelope&, const ack_handle&) {});
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    fake.send_envelope("slash_commands", fixture("sm_slash_commands.json")["payload"]);
+    ASSERT_TRUE(fake.wait_for_acks(1, 5s));
+    EXPECT_LT(fake.acks()[0].latency_ms, 1000.0);
+    EXPECT_EQ(bot.client().stats().auto_acks.load(), 1u);
+}
+
+TEST(SocketMode, OversizedAckPayloadIsDroppedNotSent) {
+    fake_slack fake;
+    bot_under_test bot(fast_config(fake), [](const envelope&, const ack_handle& ack) {
+        ack.ack({{"text", std::string(30 * 1024, 'x')}});
+    });
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    fake.send_envelope("slash_commands", fixture("sm_slash_commands.json")["payload"]);
+    ASSERT_TRUE(fake.wait_for_acks(1, 5s));
+    EXPECT_TRUE(fake.acks()[0].payload.is_null());
+    EXPECT_TRUE(bot.logs().contains("exceeds 20 KB"));
+}
+
+TEST(SocketMode, InvalidAppTokenStopsWithClearMessage) {
+    fake_slack fake;
+    auto cfg = fast_config(fake);
+    cfg.app_token = secret("xapp-1-revoked-secret-value");
+    bot_under_test bot(cfg);
+    auto outcome = bot.finished(5s);
+    ASSERT_TRUE(outcome.has_value());
+    EXPECT_TRUE(outcome->fatal);
+    EXPECT_NE(outcome->message.find("invalid_auth"), std::string::npos);
+    EXPECT_EQ(fake.requests("apps.connections.open").size(), 1u);  // no retry loop
+    EXPECT_FALSE(bot.logs().contains("revoked-secret-value"));
+}
+
+TEST(SocketMode, LinkDisabledStops) {
+    fake_slack fake;
+    bot_under_test bot(fast_config(fake));
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    fake.send_disconnect("link_disabled");
+    auto outcome = bot.finished(5s);
+    ASSERT_TRUE(outcome.has_value());
+    EXPECT_TRUE(outcome->fatal);
+    EXPECT_NE(outcome->message.find("link_disabled"), std::string::npos);
+    EXPECT_EQ(fake.opens(), 1u);
+}
+
+TEST(SocketMode, TooManyWebsocketsClosesThenBacksOff) {
+    fake_slack fake;
+    bot_under_test bot(fast_config(fake));
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    const auto t0 = std::chrono::steady_clock::now();
+    fake.send_disconnect("too_many_websockets");
+    ASSERT_TRUE(fake.wait_for_requests("apps.connections.open", 2, 5s));
+    // Closed first (no overlap), and waited at least the configured pause.
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 300ms);
+    EXPECT_EQ(fake.close_frames(), 1u);
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+}
+
+TEST(SocketMode, RunsSeveralConnectionsSharingOneHandler) {
+    fake_slack fake;
+    auto cfg = fast_config(fake);
+    cfg.socket_mode.connections = 3;
+    bot_under_test bot(cfg);
+    ASSERT_TRUE(fake.wait_for_connections(3, 5s));
+    for (int i = 0; i < 30; ++i) fake.send_envelope("events_api", event_payload("Ev" + std::to_string(i)));
+    ASSERT_TRUE(fake.wait_for_acks(30, 5s));
+    std::set<int> connections;
+    for (const auto& e : bot.envelopes()) connections.insert(e.connection);
+    EXPECT_EQ(connections.size(), 3u);
+    EXPECT_EQ(bot.envelopes().size(), 30u);
+}
+
+TEST(SocketMode, StopSendsCloseFrameAndEndsCleanly) {
+    fake_slack fake;
+    bot_under_test bot(fast_config(fake));
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    bot.client().stop();
+    auto outcome = bot.finished(5s);
+    ASSERT_TRUE(outcome.has_value());
+    EXPECT_FALSE(outcome->fatal);
+    for (int i = 0; i < 100 && fake.close_frames() == 0; ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(fake.close_frames(), 1u);
+}
+
+TEST(SocketMode, PlainWebSocketUrlIsAccepted) {
+    fake_slack_options opts;
+    opts.tls = false;
+    fake_slack fake(opts);
+    bot_under_test bot(fast_config(fake));
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    fake.send_envelope("events_api", event_payload("EvPlain"));
+    ASSERT_TRUE(fake.wait_for_acks(1, 5s));
+}
+
+TEST(SocketMode, UntrustedCertificateIsRefused) {
+    fake_slack_options opts;
+    opts.cert = fake_cert::untrusted;
+    fake_slack fake(opts);
+    bot_under_test bot(fast_config(fake));
+    const auto r = bot.call("auth.test");
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.error.find("network"), std::string::npos) << r.error;
+    EXPECT_TRUE(fake.requests().empty());  // nothing got past the TLS handshake
+    EXPECT_EQ(fake.live_connections(), 0);
+}
+
+TEST(SocketMode, CertificateForAnotherHostIsRefused) {
+    fake_slack_options opts;
+    opts.cert = fake_cert::wrong_host;
+    fake_slack fake(opts);
+    bot_under_test bot(fast_config(fake));
+    const auto r = bot.call("auth.test");
+    EXPECT_FALSE(r.ok);
+    EXPECT_TRUE(fake.requests().empty());
+}
+
+}  // namespace
+}  // namespace incident_bot::testing

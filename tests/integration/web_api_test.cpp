@@ -1,0 +1,150 @@
+// The real Web API client against the fake Slack over TLS.
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+namespace incident_bot::testing {
+namespace {
+
+using json = nlohmann::json;
+
+TEST(WebApi, PostsJsonWithBearerTokenAndReturnsTypedResult) {
+    fake_slack fake;
+    fake.on("chat.postMessage", [](const recorded_request& r) {
+        return json{{"ok", true}, {"channel", r.args["channel"]}, {"ts", "1700000000.000100"}};
+    });
+    bot_under_test bot(fast_config(fake));
+    const auto r = bot.call("chat.postMessage", {{"channel", "C1"}, {"text", "hello"}});
+    EXPECT_TRUE(r.ok);
+    EXPECT_EQ(r.body["ts"], "1700000000.000100");
+    const auto reqs = fake.requests("chat.postMessage");
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_EQ(reqs[0].verb, "POST");
+    EXPECT_EQ(reqs[0].authorization, "Bearer xoxb-0001-test");
+    EXPECT_EQ(reqs[0].content_type, "application/json; charset=utf-8");
+    EXPECT_EQ(reqs[0].args["text"], "hello");
+}
+
+TEST(WebApi, ReadMethodsUseGetWithQueryString) {
+    fake_slack fake;
+    fake.on("users.info", [](const recorded_request&) { return fixture("users.info.ok.json"); });
+    bot_under_test bot(fast_config(fake));
+    const auto r = bot.call("users.info", {{"user", "U 1&x"}});
+    EXPECT_TRUE(r.ok);
+    const auto reqs = fake.requests("users.info");
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_EQ(reqs[0].verb, "GET");
+    EXPECT_EQ(reqs[0].args["user"], "U 1&x");  // percent-encoded on the way, intact on arrival
+}
+
+TEST(WebApi, ErrorsAndWarningsAreTyped) {
+    fake_slack fake;
+    fake.on("chat.postEphemeral", [](const recorded_request&) {
+        return fixture("chat.postEphemeral.error_user_not_in_channel.json");
+    });
+    fake.on("conversations.join", [](const recorded_request&) {
+        return fixture("conversations.join.ok_with_warning.json");
+    });
+    bot_under_test bot(fast_config(fake));
+    const auto err = bot.call("chat.postEphemeral", {{"channel", "C1"}, {"user", "U1"}, {"text", "x"}});
+    EXPECT_FALSE(err.ok);
+    EXPECT_EQ(err.error, "user_not_in_channel");
+    EXPECT_EQ(err.attempts, 1);  // Slack errors are answers, not retried
+    const auto warn = bot.call("conversations.join", {{"channel", "C1"}});
+    EXPECT_TRUE(warn.ok);
+    ASSERT_FALSE(warn.warnings.empty());
+    EXPECT_EQ(warn.warnings[0], "already_in_channel");
+}
+
+TEST(WebApi, HonoursRetryAfterOn429) {
+    fake_slack fake;
+    fake.fail_next("chat.update", 429, 1, /*retry_after_s=*/1);
+    bot_under_test bot(fast_config(fake));
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = bot.call("chat.update", {{"channel", "C1"}, {"ts", "1.2"}, {"text", "x"}});
+    EXPECT_TRUE(r.ok);
+    EXPECT_EQ(r.attempts, 2);
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 1s);
+    EXPECT_EQ(bot.api().stats().rate_limited, 1u);
+}
+
+TEST(WebApi, RetriesServerErrorsThenReportsFailure) {
+    fake_slack fake;
+    fake.fail_next("reactions.add", 503, 2);
+    fake.fail_next("pins.add", 500, 10);
+    bot_under_test bot(fast_config(fake));
+    const auto recovered = bot.call("reactions.add", {{"channel", "C1"}, {"timestamp", "1.2"}, {"name", "eyes"}});
+    EXPECT_TRUE(recovered.ok);
+    EXPECT_EQ(recovered.attempts, 3);
+    const auto failed = bot.call("pins.add", {{"channel", "C1"}, {"timestamp", "1.2"}});
+    EXPECT_FALSE(failed.ok);
+    EXPECT_EQ(failed.error, "http_500");
+    EXPECT_EQ(failed.attempts, 5);
+    EXPECT_TRUE(bot.logs().contains("pins.add: failed after 5 attempts"));
+}
+
+TEST(WebApi, PacesPostMessagePerChannel) {
+    fake_slack fake;
+    auto cfg = fast_config(fake);
+    cfg.web_api.post_message_interval = 150ms;
+    bot_under_test bot(cfg);
+    std::atomic<int> done{0};
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i)
+        bot.api().call("chat.postMessage", {{"channel", "C1"}, {"text", "m"}}, [&](const api_result&) { ++done; });
+    bot.api().call("chat.postMessage", {{"channel", "C2"}, {"text", "m"}}, [&](const api_result&) { ++done; });
+    ASSERT_TRUE(fake.wait_for_requests("chat.postMessage", 4, 5s));
+    // Three messages to C1 need two full intervals; C2 is not held up behind them.
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 300ms);
+    while (done < 4) std::this_thread::sleep_for(5ms);
+    const auto reqs = fake.requests("chat.postMessage");
+    EXPECT_EQ(reqs[1].args["channel"], "C2");
+}
+
+TEST(WebApi, PaginatesUntilCursorIsEmpty) {
+    fake_slack fake;
+    fake.on("conversations.list", [](const recorded_request& r) {
+        return r.args.contains("cursor") ? fixture("conversations.list.page2_last.json")
+                                         : fixture("conversations.list.page1.json");
+    });
+    bot_under_test bot(fast_config(fake));
+    std::promise<web_api::page_result> p;
+    boost::asio::co_spawn(bot.ioc(),
+                          bot.api().async_paginate("conversations.list", json::object(), "channels"),
+                          [&](std::exception_ptr, web_api::page_result r) { p.set_value(std::move(r)); });
+    const auto r = p.get_future().get();
+    EXPECT_TRUE(r.last.ok);
+    EXPECT_EQ(fake.requests("conversations.list").size(), 2u);
+    EXPECT_EQ(r.items.size(),
+              fixture("conversations.list.page1.json")["channels"].size() +
+                  fixture("conversations.list.page2_last.json")["channels"].size());
+}
+
+TEST(WebApi, PostsToResponseUrlWithoutToken) {
+    fake_slack fake;
+    bot_under_test bot(fast_config(fake));
+    std::promise<api_result> p;
+    const std::string url = fake.api_url() + "response.hook?secret=abc";
+    boost::asio::co_spawn(bot.ioc(),
+                          bot.api().async_post_response_url(url, {{"text", "done"}, {"response_type", "ephemeral"}}),
+                          [&](std::exception_ptr, api_result r) { p.set_value(std::move(r)); });
+    const auto r = p.get_future().get();
+    const auto reqs = fake.requests("response.hook");
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_TRUE(reqs[0].authorization.empty());
+    EXPECT_EQ(reqs[0].args["text"], "done");
+    EXPECT_FALSE(bot.logs().contains("secret=abc"));
+    EXPECT_EQ(r.http_status, 200u);
+}
+
+TEST(WebApi, ReusesKeepAliveConnection) {
+    fake_slack fake;
+    bot_under_test bot(fast_config(fake));
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));  // its apps.connections.open is done
+    const auto before = fake.tcp_accepts();
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(bot.call("auth.test").ok);
+    EXPECT_LE(fake.tcp_accepts() - before, 1u);
+}
+
+}  // namespace
+}  // namespace incident_bot::testing

@@ -1,0 +1,145 @@
+// Runs the real Web API + Socket Mode clients on their own thread against a fake Slack
+// (tests and benchmarks).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "fake_slack.hpp"
+#include "incident_bot/slack/socket_mode.hpp"
+#include "incident_bot/slack/web_api.hpp"
+
+namespace incident_bot::testing {
+
+using namespace std::chrono_literals;
+
+/// A config pointed at `fake` with intervals shrunk so failures show up in milliseconds.
+inline config fast_config(const fake_slack& fake) {
+    config c;
+    c.app_token = secret("xapp-1-A0001-test");
+    c.bot_token = secret("xoxb-0001-test");
+    c.api_url = fake.api_url();
+    c.ca_file = fake.ca_file();
+    c.socket_mode.idle_timeout = 400ms;
+    c.socket_mode.handshake_timeout = 2s;
+    c.socket_mode.hello_timeout = 2s;
+    c.socket_mode.ack_deadline = 1500ms;
+    c.socket_mode.close_timeout = 300ms;
+    c.socket_mode.backoff_initial = 20ms;
+    c.socket_mode.backoff_max = 200ms;
+    c.socket_mode.too_many_websockets_backoff = 300ms;
+    c.web_api.request_timeout = 2s;
+    c.web_api.retry_initial = 20ms;
+    c.web_api.post_message_interval = 100ms;
+    return c;
+}
+
+/// Collects log lines so tests can assert on them (and on what must not be in them).
+struct log_capture {
+    mutable std::mutex mu;
+    std::vector<std::string> lines;
+    logger make(log_level level = log_level::debug) {
+        return logger(level, log_format::text, [this](std::string_view l) {
+            std::lock_guard lock(mu);
+            lines.emplace_back(l);
+        });
+    }
+    bool contains(std::string_view needle) const {
+        std::lock_guard lock(mu);
+        for (const auto& l : lines)
+            if (l.find(needle) != std::string::npos) return true;
+        return false;
+    }
+    std::string all() const {
+        std::lock_guard lock(mu);
+        std::string out;
+        for (const auto& l : lines) out += l + "\n";
+        return out;
+    }
+};
+
+/// The bot's transport under test. `on_envelope` runs on the network thread; by default
+/// every envelope is recorded and acked at once.
+class bot_under_test {
+public:
+    using handler = std::function<void(const envelope&, const ack_handle&)>;
+
+    bot_under_test(config cfg, handler h = {})
+        : cfg_(std::move(cfg)),
+          log_(capture_.make()),
+          api_(ioc_.get_executor(), cfg_, log_),
+          client_(ioc_.get_executor(), cfg_, api_, log_, [this, h](envelope e, ack_handle a) {
+              {
+                  std::lock_guard lock(mu_);
+                  seen_.push_back(e);
+              }
+              cv_.notify_all();
+              if (h) h(e, a);
+              else a();
+          }) {
+        boost::asio::co_spawn(ioc_, client_.async_run(), [this](std::exception_ptr, run_outcome o) {
+            outcome_.set_value(o);
+        });
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+
+    ~bot_under_test() {
+        client_.stop();
+        finished(5s);
+        ioc_.stop();
+        thread_.join();
+    }
+
+    /// Waits for async_run to end; nullopt on timeout.
+    std::optional<run_outcome> finished(std::chrono::milliseconds timeout) {
+        if (!result_ && outcome_future_.wait_for(timeout) == std::future_status::ready)
+            result_ = outcome_future_.get();
+        return result_;
+    }
+
+    bool wait_for_envelopes(std::size_t n, std::chrono::milliseconds timeout) {
+        std::unique_lock lock(mu_);
+        return cv_.wait_for(lock, timeout, [&] { return seen_.size() >= n; });
+    }
+    std::vector<envelope> envelopes() {
+        std::lock_guard lock(mu_);
+        return seen_;
+    }
+
+    socket_mode_client& client() { return client_; }
+    web_api& api() { return api_; }
+    boost::asio::io_context& ioc() { return ioc_; }
+    const log_capture& logs() const { return capture_; }
+
+    /// Runs a Web API call on the bot's thread and waits for its result.
+    api_result call(std::string method, nlohmann::json args = nlohmann::json::object()) {
+        std::promise<api_result> p;
+        auto f = p.get_future();
+        api_.call(std::move(method), std::move(args), [&p](const api_result& r) { p.set_value(r); });
+        return f.get();
+    }
+
+private:
+    config cfg_;
+    log_capture capture_;
+    logger log_;
+    boost::asio::io_context ioc_{1};
+    web_api api_;
+    socket_mode_client client_;
+    std::promise<run_outcome> outcome_;
+    std::future<run_outcome> outcome_future_ = outcome_.get_future();
+    std::optional<run_outcome> result_;
+    std::thread thread_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<envelope> seen_;
+};
+
+}  // namespace incident_bot::testing

@@ -1,11 +1,17 @@
 #include "incident_bot/app/runtime.hpp"
 
+#include <future>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "incident_bot/app/dispatcher.hpp"
+#include "incident_bot/app/incident_app.hpp"
+#include "incident_bot/app/timeline_app.hpp"
+#include "incident_bot/rules/engine.hpp"
 #include "incident_bot/slack/socket_mode.hpp"
+#include "incident_bot/store/ingest.hpp"
 
 namespace incident_bot {
 
@@ -15,17 +21,27 @@ struct runtime::impl {
     impl(const config& c, const logger& l)
         : cfg(c),
           log(l),
+          db(c.db_path),
+          queue(db, capture_config{}, ingest_queue_config{}, l),
+          rules(rule_set::load_default()),
           api(ioc.get_executor(), c, l),
           routes(l),
+          timeline(routes, queue, db, l),
+          incidents(routes, queue, api, c.commands, &rules, l),
           client(ioc.get_executor(), c, api, l, [this](envelope e, ack_handle a) {
               routes(e, a);
           }) {}
 
     const config& cfg;
     const logger& log;
+    store db;
+    ingest_queue queue;  // the store's only writer from here on
+    rule_set rules;
     asio::io_context ioc{1};
     web_api api;
     dispatcher routes;
+    timeline_app timeline;
+    incident_app incidents;
     socket_mode_client client;
 };
 
@@ -35,9 +51,21 @@ runtime::runtime(const config& cfg, const logger& log)
 runtime::~runtime() = default;
 
 web_api& runtime::api() { return impl_->api; }
-dispatcher& runtime::routes() { return impl_->routes; }
 
 void runtime::stop() { impl_->client.stop(); }
+
+void runtime::with_store(const std::function<void(store&)>& job) {
+    std::promise<void> done;
+    impl_->queue.post([&](store& s) {
+        try {
+            job(s);
+            done.set_value();
+        } catch (...) {
+            done.set_exception(std::current_exception());
+        }
+    });
+    done.get_future().get();
+}
 
 int runtime::run(bool handle_signals) {
     auto& d = *impl_;
@@ -60,13 +88,17 @@ int runtime::run(bool handle_signals) {
         } else if (outcome.fatal) {
             status = 1;
         }
+        d.incidents.stop();
         signals.cancel();
     });
+    d.incidents.start_reminders();
     d.log.info("runtime", "starting with " + std::to_string(d.cfg.socket_mode.connections) +
-                              " Socket Mode connection(s); app token " + d.cfg.app_token.redacted() +
-                              ", bot token " + d.cfg.bot_token.redacted());
-    // The close frames and any in-flight Web API calls finish before run() returns.
+                              " Socket Mode connection(s), database " + d.cfg.db_path +
+                              "; app token " + d.cfg.app_token.redacted() + ", bot token " +
+                              d.cfg.bot_token.redacted());
+    // Returns once the close frames are out and in-flight Web API calls are done.
     d.ioc.run();
+    d.queue.stop();  // commit what is queued
     d.log.info("runtime", "stopped");
     return status;
 }

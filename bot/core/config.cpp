@@ -133,6 +133,23 @@ void apply_commands(commands_config& c, const json& obj) {
     }
 }
 
+void apply_nudges(nudges_config& n, const json& obj) {
+    if (!obj.is_object()) fail("nudges", "expected an object");
+    for (const auto& [k, v] : obj.items()) {
+        const std::string key = "nudges." + k;
+        if (k == "enabled") {
+            if (!v.is_boolean()) fail(key, "expected true or false");
+            n.enabled = v.get<bool>();
+        } else if (k == "scope") {
+            const auto scope = as_string(v, key);
+            if (scope == "incident_channels") n.scope = nudge_scope::incident_channels;
+            else if (scope == "all_channels") n.scope = nudge_scope::all_channels;
+            else fail(key, "expected incident_channels or all_channels");
+        } else if (k == "throttle_minutes") set_minutes(n.throttle, v, key);
+        else fail(key, "unknown setting");
+    }
+}
+
 void set_level(config& c, const std::string& text, const std::string& key) {
     if (!parse_log_level(text, c.level)) fail(key, "expected debug, info, warn or error");
 }
@@ -168,6 +185,8 @@ void apply_file(config& c, const std::string& path) {
         else if (k == "socket_mode") apply_socket_mode(c.socket_mode, v);
         else if (k == "web_api") apply_web_api(c.web_api, v);
         else if (k == "commands") apply_commands(c.commands, v);
+        else if (k == "nudges") apply_nudges(c.nudges, v);
+        else if (k == "rules_file") c.rules_file = as_string(v, k);
         else if (k.starts_with("_")) continue;  // "_comment" and friends
         else fail(k, "unknown setting in '" + path + "'");
     }
@@ -186,6 +205,7 @@ config load_config(const env_lookup& env, const std::optional<std::string>& file
     if (const char* v = env("SLACK_API_URL"); v && *v) c.api_url = v;
     if (const char* v = env("INCIDENT_BOT_DB"); v && *v) c.db_path = v;
     if (const char* v = env("INCIDENT_BOT_CA_FILE"); v && *v) c.ca_file = v;
+    if (const char* v = env("INCIDENT_BOT_RULES"); v && *v) c.rules_file = v;
     if (const char* v = env("INCIDENT_BOT_HTTP"); v && *v) c.http_listen = v;
     if (const char* v = env("INCIDENT_BOT_CONNECTIONS"); v && *v)
         c.socket_mode.connections =

@@ -166,6 +166,7 @@ constexpr const char* nudges_opted_out = "SELECT 1 FROM nudge_opt_outs WHERE use
 constexpr const char* count_channel_nudges =
     "SELECT COUNT(*) FROM nudges WHERE channel = ?1 AND created_at >= ?2 AND (?3 IS NULL OR "
     "created_at <= ?3)";
+constexpr const char* count_rule_nudges = "SELECT COUNT(*) FROM nudges WHERE rule_id = ?";
 constexpr const char* set_channel = "UPDATE incidents SET channel = ?2 WHERE id = ?1";
 constexpr const char* last_entry_ts =
     "SELECT MAX(ts) FROM timeline WHERE incident_id = ?1 AND (?2 = '' OR kind = ?2)";
@@ -1072,6 +1073,13 @@ std::optional<std::string> store::last_entry_ts(std::int64_t incident_id, std::s
     s->bind(2, std::string(kind));
     if (!s->executeStep() || s->getColumn(0).isNull()) return std::nullopt;
     return s->getColumn(0).getString();
+}
+
+std::int64_t store::count_rule_nudges(std::string_view rule_id) {
+    use s(*impl_, sql::count_rule_nudges);
+    s->bind(1, std::string(rule_id));
+    s->executeStep();
+    return s->getColumn(0).getInt64();
 }
 
 }  // namespace incident_bot

@@ -91,6 +91,22 @@ struct commands_config {
     bool replace_names_with_roles = false;
 };
 
+/// Where blameless-language nudges are sent.
+enum class nudge_scope {
+    incident_channels,  ///< only channels with an open incident
+    all_channels        ///< every channel the bot is in
+};
+
+/// Private blameless-language nudges (config file key "nudges").
+struct nudges_config {
+    /// Send nudges at all.
+    bool enabled = true;
+    /// Which channels' messages are checked.
+    nudge_scope scope = nudge_scope::incident_channels;
+    /// At most one nudge per person per category within this window (0: no limit).
+    std::chrono::minutes throttle{60};
+};
+
 /// Everything `incident-bot run` needs.
 struct config {
     /// xapp- token: only for apps.connections.open.
@@ -112,6 +128,11 @@ struct config {
     web_api_config web_api;
     /// The `/incident` command (config file key "commands").
     commands_config commands;
+    /// Blameless-language nudges (config file key "nudges").
+    nudges_config nudges;
+    /// Rule file for the detector (file key "rules_file", env INCIDENT_BOT_RULES; empty: the
+    /// built-in rules).
+    std::string rules_file;
 };
 
 /// Reads an environment variable; returns nullptr when unset (like std::getenv).

@@ -96,7 +96,7 @@ TEST(SocketMode, ReconnectsAfterAbruptDrop) {
 TEST(SocketMode, DetectsHalfOpenSocketAndReconnects) {
     fake_slack fake;
     bot_under_test bot(fast_config(fake));
-    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    ASSERT_TRUE(bot.wait_for_hellos(1, 5s));
     const auto before = std::chrono::steady_clock::now();
     fake.blackhole();  // no bytes either way, nothing closed
     ASSERT_TRUE(fake.wait_for_requests("apps.connections.open", 2, 5s));

@@ -113,6 +113,17 @@ public:
         return seen_;
     }
 
+    /// Waits until the client itself has seen `n` hellos (the fake counts a connection as
+    /// soon as it answers the upgrade, before the client has read that answer).
+    bool wait_for_hellos(std::uint64_t n, std::chrono::milliseconds timeout) {
+        const auto until = std::chrono::steady_clock::now() + timeout;
+        while (client_.stats().connects.load() < n) {
+            if (std::chrono::steady_clock::now() > until) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        return true;
+    }
+
     socket_mode_client& client() { return client_; }
     web_api& api() { return api_; }
     boost::asio::io_context& ioc() { return ioc_; }

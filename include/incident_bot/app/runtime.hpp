@@ -1,32 +1,36 @@
-// The running bot: one network thread with the Web API client and the Socket Mode client,
-// SIGINT/SIGTERM handling and a clean shutdown.
+// The running bot: the store and its writer thread, one network thread with the Web API and
+// Socket Mode clients, the features wired onto the dispatcher, SIGINT/SIGTERM handling and a
+// clean shutdown.
 #pragma once
 
-#include <functional>
 #include <memory>
 
-#include "incident_bot/app/dispatcher.hpp"
 #include "incident_bot/config.hpp"
 #include "incident_bot/log.hpp"
 #include "incident_bot/slack/web_api.hpp"
+#include "incident_bot/store/store.hpp"
 
 namespace incident_bot {
 
 class runtime {
 public:
+    /// Opens (and migrates) the database and wires every feature. Throws store_error or
+    /// config_error with a clear message when that fails.
     runtime(const config& cfg, const logger& log);
     ~runtime();
 
-    /// The Web API client (valid for the runtime's life; call from any thread via `call`).
+    /// The Web API client (use `call` from other threads).
     web_api& api();
-    /// Register listeners here before run().
-    dispatcher& routes();
 
-    /// Connects and serves until SIGINT/SIGTERM (exit status 0), stop(), or a fatal Slack
-    /// condition such as a rejected token (exit status 1, with the reason logged).
+    /// Connects and serves until SIGINT/SIGTERM or stop() (exit status 0), or a fatal Slack
+    /// condition such as a rejected token (exit status 1, with the reason logged). Pending
+    /// timeline writes are committed before it returns.
     int run(bool handle_signals = true);
     /// Asks run() to shut down; thread-safe.
     void stop();
+
+    /// Runs `job` on the store's writer thread and waits for it (tests, the demo).
+    void with_store(const std::function<void(store&)>& job);
 
 private:
     struct impl;

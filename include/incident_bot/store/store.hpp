@@ -426,6 +426,8 @@ public:
     /// ts of the incident's latest timeline entry of this `kind` ("status_change", ...), or
     /// of any kind when `kind` is empty; nullopt when there is none.
     std::optional<std::string> last_entry_ts(std::int64_t incident_id, std::string_view kind = {});
+    /// Nudges sent for one rule, all time (`incident-bot rules --stats`).
+    std::int64_t count_rule_nudges(std::string_view rule_id);
 
     struct impl;
 

@@ -1,0 +1,87 @@
+// Blameless-language nudges, the decisions without the network: which message events are
+// checked, whether a finding may be sent (scope, opt-out, throttle), the Block Kit of the
+// private reply and the feedback buttons' payload. The store holds counts, never text.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "incident_bot/config.hpp"
+#include "incident_bot/rules/engine.hpp"
+#include "incident_bot/store/store.hpp"
+
+namespace incident_bot {
+
+/// `action_id`s of the feedback buttons; their `value` is the rule id.
+inline constexpr std::string_view nudge_vote_helpful_action = "nudge_vote_helpful";
+inline constexpr std::string_view nudge_vote_not_helpful_action = "nudge_vote_not_helpful";
+
+/// A person's message that may deserve a nudge.
+struct nudge_message {
+    /// Channel id.
+    std::string channel;
+    /// Author's Slack user id.
+    std::string user;
+    /// Message text as Slack sent it (mrkdwn).
+    std::string text;
+    /// Parent's ts when the message is in a thread (a reply or a thread parent).
+    std::optional<std::string> thread_ts;
+};
+
+/// The message of a `message` event worth checking: a person's plain message, a
+/// thread_broadcast, or the new text of a message_changed whose text really changed (link
+/// unfurls also arrive as edits). Nullopt for bots (`bot_id`), `bot_user` itself, other
+/// subtypes and malformed events.
+std::optional<nudge_message> nudge_candidate(const nlohmann::json& event,
+                                             std::string_view bot_user = {});
+
+/// Decides whether `m` earns a nudge and, when it does, records it in `s` (user, channel,
+/// category and rule id, at `now`) and returns the finding to send. Nullopt when nudges are
+/// off, the channel is out of scope (`watched`: it has an open incident), the author opted
+/// out, nothing was found, or every finding's category was nudged to this person within
+/// the throttle window. At most one finding per message.
+std::optional<finding> decide_nudge(store& s,
+                                    const rule_set& rules,
+                                    const nudges_config& cfg,
+                                    const nudge_message& m,
+                                    bool watched,
+                                    unix_time now);
+
+/// `text` with Slack markup reduced to what a person sees (`<@U1|dana>` → `@dana`, `<@U1>`
+/// → `@U1`), entities decoded, then `&`, `<` and `>` escaped for mrkdwn; cut at a character
+/// boundary with "…" so that the result has at most `max_bytes` bytes.
+std::string quote_for_mrkdwn(std::string_view text, std::size_t max_bytes);
+
+/// The ephemeral's Block Kit: the explanation, the words that triggered it, the rewrite,
+/// the Helpful / Not helpful buttons and how to opt out with `opt_out_command`. Every
+/// section's text stays within Slack's 3,000 characters.
+nlohmann::json nudge_blocks(const finding& f, std::string_view opt_out_command = "/incident");
+
+/// `chat.postEphemeral` arguments delivering `f` to the author of `m` only, in its channel
+/// and thread, with a plain-text fallback for notifications.
+nlohmann::json nudge_ephemeral_args(const nudge_message& m,
+                                    const finding& f,
+                                    std::string_view opt_out_command = "/incident");
+
+/// A click on a nudge's feedback button.
+struct nudge_vote {
+    /// Rule the vote is about.
+    std::string rule_id;
+    /// "Helpful" (true) or "Not helpful".
+    bool helpful = false;
+    /// Who clicked.
+    std::string user;
+    /// Channel of the nudge (empty when the payload lacks it).
+    std::string channel;
+    /// Where to replace the nudge (empty when the payload lacks it).
+    std::string response_url;
+};
+
+/// Reads a `block_actions` payload; nullopt when no action is one of the nudge buttons or
+/// the payload is malformed.
+std::optional<nudge_vote> parse_nudge_vote(const nlohmann::json& payload);
+
+}  // namespace incident_bot

@@ -1,6 +1,9 @@
 #include "incident_bot/rules/nudge.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <set>
+#include <utility>
 
 namespace incident_bot {
 
@@ -44,12 +47,18 @@ std::string escape_mrkdwn(std::string_view text, std::size_t max_bytes) {
         std::string_view piece;
         std::size_t used = 1;
         switch (text[i]) {
-            case '&': piece = "&amp;"; break;
-            case '<': piece = "&lt;"; break;
-            case '>': piece = "&gt;"; break;
+            case '&':
+                piece = "&amp;";
+                break;
+            case '<':
+                piece = "&lt;";
+                break;
+            case '>':
+                piece = "&gt;";
+                break;
             default:
-                used = std::min(sequence_length(static_cast<unsigned char>(text[i])),
-                                text.size() - i);
+                used =
+                    std::min(sequence_length(static_cast<unsigned char>(text[i])), text.size() - i);
                 piece = text.substr(i, used);
         }
         // Room for the ellipsis is kept only when more text follows this piece.
@@ -69,8 +78,8 @@ std::string escape_mrkdwn(std::string_view text, std::size_t max_bytes) {
 std::string markup_label(std::string_view inner) {
     const auto bar = inner.find('|');
     std::string_view target = inner.substr(0, bar);
-    std::string_view label = bar == std::string_view::npos ? std::string_view{}
-                                                           : inner.substr(bar + 1);
+    std::string_view label =
+        bar == std::string_view::npos ? std::string_view{} : inner.substr(bar + 1);
     if (target.starts_with('@') || target.starts_with('#'))
         return label.empty() ? std::string(target) : std::string(1, target[0]) + std::string(label);
     if (target.starts_with('!')) {
@@ -83,11 +92,19 @@ std::string markup_label(std::string_view inner) {
 
 // Slack's three entities (everything else is sent literally).
 void append_decoded(std::string& out, std::string_view text) {
+    constexpr std::pair<std::string_view, char> entities[] = {
+        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}};
     for (std::size_t i = 0; i < text.size();) {
-        if (text.substr(i).starts_with("&amp;")) out += '&', i += 5;
-        else if (text.substr(i).starts_with("&lt;")) out += '<', i += 4;
-        else if (text.substr(i).starts_with("&gt;")) out += '>', i += 4;
-        else out += text[i++];
+        const auto rest = text.substr(i);
+        const auto* e = std::find_if(std::begin(entities), std::end(entities), [&](const auto& x) {
+            return rest.starts_with(x.first);
+        });
+        if (e == std::end(entities)) {
+            out += text[i++];
+        } else {
+            out += e->second;
+            i += e->first.size();
+        }
     }
 }
 
@@ -183,14 +200,15 @@ std::string quote_for_mrkdwn(std::string_view text, std::size_t max_bytes) {
 }
 
 json nudge_blocks(const finding& f, std::string_view opt_out_command) {
-    std::string advice = "*You wrote:* \xE2\x80\x9C" + quote_for_mrkdwn(f.matched, quote_budget) +
-                         "\xE2\x80\x9D";
+    std::string advice =
+        "*You wrote:* \xE2\x80\x9C" + quote_for_mrkdwn(f.matched, quote_budget) + "\xE2\x80\x9D";
     if (!f.suggestion.empty())
         advice += "\n*You could try:* \xE2\x80\x9C" +
                   escape_mrkdwn(f.suggestion, suggestion_budget) + "\xE2\x80\x9D";
     return json::array(
         {{{"type", "section"},
-          {"text", mrkdwn(":seedling: *A thought on wording*\n" + escape_mrkdwn(f.why, why_budget))}},
+          {"text",
+           mrkdwn(":seedling: *A thought on wording*\n" + escape_mrkdwn(f.why, why_budget))}},
          {{"type", "section"}, {"text", mrkdwn(std::move(advice))}},
          {{"type", "actions"},
           {"block_id", "nudge_feedback"},

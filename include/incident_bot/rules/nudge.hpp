@@ -3,11 +3,10 @@
 // private reply and the feedback buttons' payload. The store holds counts, never text.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "incident_bot/config.hpp"
 #include "incident_bot/rules/engine.hpp"

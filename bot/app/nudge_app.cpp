@@ -1,0 +1,105 @@
+#include "incident_bot/app/nudge_app.hpp"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+
+#include "incident_bot/rules/nudge.hpp"
+
+namespace incident_bot {
+
+namespace asio = boost::asio;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* thanks = "Thanks for the feedback \xE2\x80\x94 noted.";
+
+// Replacing the nudge through its response_url is the only way to change an ephemeral
+// message (slack-protocol.md section 10); it also removes the buttons, so one vote per nudge.
+asio::awaitable<void> replace_nudge(web_api& api, std::string url, const logger& log) {
+    // Built before the co_await: GCC 12 mishandles braced JSON inside a co_await operand.
+    json body = {{"replace_original", true}, {"text", thanks}};
+    auto r = co_await api.async_post_response_url(std::move(url), std::move(body));
+    if (!r.ok) log.warn("nudges", "response_url for a nudge vote: " + r.error);
+}
+
+}  // namespace
+
+nudge_app::nudge_app(timeline_app& timeline,
+                     dispatcher& routes,
+                     ingest_queue& queue,
+                     web_api& api,
+                     const nudges_config& cfg,
+                     const rule_set& rules,
+                     const logger& log,
+                     std::string opt_out_command)
+    : queue_(queue),
+      api_(api),
+      cfg_(cfg),
+      rules_(rules),
+      log_(log),
+      opt_out_command_(std::move(opt_out_command)) {
+    timeline.observe_messages(
+        [this](const json& event, bool watched, store& s) { on_message(event, watched, s); });
+    routes.on_interaction("block_actions", [this](const envelope& env, const ack_handle& ack) {
+        on_block_actions(env, ack);
+    });
+}
+
+void nudge_app::set_bot_user(std::string user_id) {
+    std::lock_guard lock(bot_user_mutex_);
+    bot_user_ = std::move(user_id);
+}
+
+// On the store's writer thread, after the message's commit.
+void nudge_app::on_message(const json& event, bool watched, store& s) {
+    if (!cfg_.enabled) return;
+    std::string self;
+    {
+        std::lock_guard lock(bot_user_mutex_);
+        self = bot_user_;
+    }
+    const auto m = nudge_candidate(event, self);
+    if (!m) return;
+    const auto now = std::chrono::floor<std::chrono::seconds>(s.now());
+    const auto f = decide_nudge(s, rules_, cfg_, *m, watched, now);
+    if (!f) return;
+    // Ids and the rule only: the message text never reaches the log.
+    log_.debug("nudges", "nudging " + m->user + " in " + m->channel + " (" + f->rule_id + ")");
+    api_.call("chat.postEphemeral",
+              nudge_ephemeral_args(*m, *f, opt_out_command_),
+              [this, channel = m->channel](const api_result& r) {
+                  if (!r.ok) log_.warn("nudges", "chat.postEphemeral " + channel + ": " + r.error);
+              });
+}
+
+// On the network thread: ack at once, write the vote on the store's thread.
+void nudge_app::on_block_actions(const envelope& env, const ack_handle& ack) {
+    ack();
+    auto vote = parse_nudge_vote(env.payload);
+    if (!vote) {
+        log_.debug("nudges", "block_actions " + env.envelope_id + " is not a nudge vote; acked");
+        return;
+    }
+    const auto& known = rules_.rules();
+    if (std::none_of(
+            known.begin(), known.end(), [&](const rule& r) { return r.id == vote->rule_id; })) {
+        log_.info("nudges", "vote for unknown rule from " + vote->user + " ignored");
+        return;
+    }
+    queue_.post([this, v = std::move(*vote)](store& s) {
+        s.vote_nudge(v.rule_id, v.helpful);
+        if (!v.response_url.empty()) {
+            asio::co_spawn(api_.get_executor(),
+                           replace_nudge(api_, v.response_url, log_),
+                           [this](std::exception_ptr e) {
+                               if (e) log_.error("nudges", "nudge vote reply failed");
+                           });
+        } else if (!v.channel.empty()) {
+            api_.call("chat.postEphemeral",
+                      {{"channel", v.channel}, {"user", v.user}, {"text", thanks}});
+        }
+    });
+}
+
+}  // namespace incident_bot

@@ -8,10 +8,12 @@
 
 #include "incident_bot/app/dispatcher.hpp"
 #include "incident_bot/app/incident_app.hpp"
+#include "incident_bot/app/nudge_app.hpp"
 #include "incident_bot/app/timeline_app.hpp"
 #include "incident_bot/rules/engine.hpp"
 #include "incident_bot/slack/socket_mode.hpp"
 #include "incident_bot/store/ingest.hpp"
+#include "protocol/reconnect.hpp"
 
 namespace incident_bot {
 
@@ -23,11 +25,12 @@ struct runtime::impl {
           log(l),
           db(c.db_path),
           queue(db, capture_config{}, ingest_queue_config{}, l),
-          rules(rule_set::load_default()),
+          rules(c.rules_file.empty() ? rule_set::load_default() : rule_set::load_file(c.rules_file)),
           api(ioc.get_executor(), c, l),
           routes(l),
           timeline(routes, queue, db, l),
           incidents(routes, queue, api, c.commands, &rules, l),
+          nudges(timeline, routes, queue, api, c.nudges, rules, l, c.commands.command),
           client(ioc.get_executor(), c, api, l, [this](envelope e, ack_handle a) {
               routes(e, a);
           }) {}
@@ -42,6 +45,7 @@ struct runtime::impl {
     dispatcher routes;
     timeline_app timeline;
     incident_app incidents;
+    nudge_app nudges;
     socket_mode_client client;
 };
 
@@ -90,6 +94,19 @@ int runtime::run(bool handle_signals) {
         }
         d.incidents.stop();
         signals.cancel();
+    });
+    // Checks the bot token early (the app token is checked by apps.connections.open) and
+    // learns the bot's own user id so its messages are never nudged.
+    asio::co_spawn(d.ioc, d.api.async_call("auth.test"), [&](std::exception_ptr e, api_result r) {
+        if (e) return;
+        if (r.ok) {
+            d.nudges.set_bot_user(r.body.value("user_id", ""));
+        } else if (is_fatal_open_error(r.error, 0)) {
+            d.log.error("runtime", "Slack refused the bot token (" + r.error +
+                                       "): check SLACK_BOT_TOKEN is a valid xoxb- token");
+            status = 1;
+            d.client.stop();
+        }
     });
     d.incidents.start_reminders();
     d.log.info("runtime", "starting with " + std::to_string(d.cfg.socket_mode.connections) +

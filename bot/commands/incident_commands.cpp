@@ -67,18 +67,6 @@ std::optional<int> parse_severity(std::string_view word) {
     return w[3] - '0';
 }
 
-std::string ts_of(system_clock::time_point t) {
-    const auto us =
-        std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-    char buf[32];
-    std::snprintf(buf,
-                  sizeof buf,
-                  "%010lld.%06lld",
-                  static_cast<long long>(us / 1'000'000),
-                  static_cast<long long>(us % 1'000'000));
-    return buf;
-}
-
 std::string mention(std::string_view user) { return "<@" + std::string(user) + ">"; }
 
 std::string status_word(incident_status s) {
@@ -217,7 +205,7 @@ class runner {
     void add_command_entry(std::int64_t incident_id, std::string kind, std::string text) {
         timeline_entry e;
         e.incident_id = incident_id;
-        e.ts = ts_of(now_);
+        e.ts = ts_from_time(now_);
         e.kind = std::move(kind);
         e.source = entry_source::command;
         e.user = cmd_.user_id;
@@ -263,7 +251,7 @@ class runner {
         // A created channel does not exist yet: park the incident on a unique placeholder
         // until conversations.create answers (see incident_app.cpp).
         n.channel =
-            cfg_.create_channel ? "pending:" + cmd_.user_id + ":" + ts_of(now_) : cmd_.channel_id;
+            cfg_.create_channel ? "pending:" + cmd_.user_id + ":" + ts_from_time(now_) : cmd_.channel_id;
         n.declared_at = std::chrono::floor<std::chrono::seconds>(now_);
         transaction tx(store_);
         const auto inc = store_.create_incident(n);

@@ -1,0 +1,153 @@
+// The whole bot (runtime: store writer thread, timeline capture, /incident, Socket Mode) on a
+// real SQLite file against the fake Slack.
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+#include "incident_bot/app/runtime.hpp"
+
+namespace incident_bot::testing {
+namespace {
+
+using json = nlohmann::json;
+
+struct temp_db {
+    std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                ("ib-e2e-" + std::to_string(::getpid()) + "-" +
+                                 std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    temp_db() { std::filesystem::create_directories(dir); }
+    ~temp_db() { std::filesystem::remove_all(dir); }
+    std::string path() const { return (dir / "bot.db").string(); }
+};
+
+// A runtime serving on its own thread.
+struct running_bot {
+    running_bot(const config& c, const logger& l) : bot(c, l), thread([this] { status = bot.run(false); }) {}
+    ~running_bot() {
+        bot.stop();
+        thread.join();
+    }
+    runtime bot;
+    int status = -1;
+    std::thread thread;
+};
+
+json slash(const std::string& text, const std::string& user = "U0ANA") {
+    return {{"command", "/incident"}, {"text", text},        {"user_id", user},
+            {"channel_id", "C0INC"},  {"team_id", "T1"},     {"response_url", "https://hooks.invalid/x"}};
+}
+
+json message_event(int i) {
+    return {{"type", "event_callback"},
+            {"event_id", "EvE2E" + std::to_string(i)},
+            {"event",
+             {{"type", "message"},
+              {"channel", "C0INC"},
+              {"user", "U0BEN"},
+              {"text", "update " + std::to_string(i) + ": checkout errors are dropping"},
+              {"ts", std::to_string(1795000000 + i) + ".000100"}}}};
+}
+
+std::size_t human_messages(runtime& bot) {
+    std::size_t n = 0;
+    bot.with_store([&](store& s) {
+        for (const auto& e : s.list_timeline(1))
+            if (e.source == entry_source::message) ++n;
+    });
+    return n;
+}
+
+// Sends `envelope` and returns its ack payload (null when acked without one).
+json ack_payload(fake_slack& fake, const std::string& type, json payload) {
+    const auto before = fake.acks().size();
+    const auto id = fake.send_envelope(type, std::move(payload));
+    EXPECT_TRUE(fake.wait_for_acks(before + 1, 10s));
+    for (const auto& a : fake.acks())
+        if (a.envelope_id == id) return a.payload;
+    return nullptr;
+}
+
+TEST(BotEndToEnd, StoresEachAckedEventExactlyOnceAcrossRestarts) {
+    fake_slack fake;
+    temp_db db;
+    auto cfg = fast_config(fake);
+    cfg.db_path = db.path();
+    log_capture logs;
+    const auto log = logs.make(log_level::info);
+    {
+        running_bot b(cfg, log);
+        ASSERT_TRUE(fake.wait_for_connections(1, 10s));
+        const auto reply = ack_payload(fake, "slash_commands", slash("declare sev2 Checkout errors"));
+        EXPECT_NE(reply.value("text", "").find("declared"), std::string::npos) << reply.dump();
+
+        for (int i = 0; i < 100; ++i) fake.send_envelope("events_api", message_event(i));
+        ASSERT_TRUE(fake.wait_for_acks(101, 10s));
+        // Acks come after the commit: every acked event is already readable.
+        EXPECT_EQ(human_messages(b.bot), 100u);
+
+        for (int i = 0; i < 10; ++i) fake.send_envelope("events_api", message_event(i), -1, 1);
+        ASSERT_TRUE(fake.wait_for_acks(111, 10s));
+        EXPECT_EQ(human_messages(b.bot), 100u);
+    }
+    // A new process on the same file: redeliveries of stored events are still recognised.
+    fake_slack fake2;
+    auto cfg2 = fast_config(fake2);
+    cfg2.db_path = db.path();
+    running_bot b2(cfg2, log);
+    ASSERT_TRUE(fake2.wait_for_connections(1, 10s));
+    for (int i = 90; i < 110; ++i) fake2.send_envelope("events_api", message_event(i), -1, 2);
+    ASSERT_TRUE(fake2.wait_for_acks(20, 10s));
+    EXPECT_EQ(human_messages(b2.bot), 110u);
+    EXPECT_FALSE(logs.contains("checkout errors are dropping"));  // no message text at info
+}
+
+TEST(BotEndToEnd, WholeIncidentFromDeclareToResolvePostsTheDraft) {
+    fake_slack fake;
+    temp_db db;
+    auto cfg = fast_config(fake);
+    cfg.db_path = db.path();
+    cfg.web_api.post_message_interval = 10ms;
+    log_capture logs;
+    const auto log = logs.make(log_level::info);
+    running_bot b(cfg, log);
+    ASSERT_TRUE(fake.wait_for_connections(1, 10s));
+
+    // A command in a channel with no incident says how to declare one.
+    EXPECT_NE(ack_payload(fake, "slash_commands", slash("note hello")).value("text", "").find("declare"),
+              std::string::npos);
+    ack_payload(fake, "slash_commands", slash("declare sev1 Payments failing"));
+    for (int i = 0; i < 5; ++i) fake.send_envelope("events_api", message_event(i));
+    ack_payload(fake, "slash_commands", slash("status identified card processor timeouts"));
+    ack_payload(fake, "slash_commands", slash("action Add processor timeout alert <@U0BEN|ben> due:2026-12-31"));
+    const auto bad = ack_payload(fake, "slash_commands", slash("severity sev9"));
+    EXPECT_EQ(bad.value("response_type", "ephemeral"), "ephemeral");
+    const auto resolved = ack_payload(fake, "slash_commands", slash("resolve processor recovered"));
+    EXPECT_EQ(resolved.value("response_type", ""), "in_channel");
+
+    // The draft is posted to the channel and stored as version 1.
+    ASSERT_TRUE(fake.wait_for_requests("chat.postMessage", 3, 10s));
+    bool draft_posted = false;
+    for (int i = 0; i < 200 && !draft_posted; ++i) {
+        for (const auto& r : fake.requests("chat.postMessage"))
+            draft_posted |= r.args.dump().find("Contributing factors") != std::string::npos;
+        if (!draft_posted) std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_TRUE(draft_posted);
+    std::optional<draft> d;
+    b.bot.with_store([&](store& s) { d = s.latest_draft(1); });
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->version, 1);
+    const auto summary = d->markdown.find("## Summary");
+    const auto timeline = d->markdown.find("## Timeline");
+    const auto actions = d->markdown.find("## Action items");
+    EXPECT_LT(summary, timeline);
+    EXPECT_LT(timeline, actions);
+    EXPECT_NE(d->markdown.find("Add processor timeout alert"), std::string::npos);
+    for (const auto& r : fake.requests())
+        EXPECT_EQ(r.authorization.rfind("Bearer ", 0), 0u) << r.method;
+}
+
+}  // namespace
+}  // namespace incident_bot::testing

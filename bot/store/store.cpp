@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
@@ -1080,6 +1081,119 @@ std::int64_t store::count_rule_nudges(std::string_view rule_id) {
     s->bind(1, std::string(rule_id));
     s->executeStep();
     return s->getColumn(0).getInt64();
+}
+
+// ---- operations: backup, erasure, retention -------------------------------------------------
+
+namespace {
+
+namespace ops_sql {
+// Store-written status entries hold no one's words, so they survive erasure.
+constexpr const char* forget_edits =
+    "UPDATE entry_edits SET old_text = '' WHERE old_text <> '' AND entry_id IN (SELECT id FROM "
+    "timeline WHERE user_id = ?1 AND source <> 'status')";
+constexpr const char* forget_entries =
+    "UPDATE timeline SET text = NULL WHERE user_id = ?1 AND source <> 'status' AND text IS NOT "
+    "NULL";
+constexpr const char* purge_edits =
+    "UPDATE entry_edits SET old_text = '' WHERE old_text <> '' AND entry_id IN (SELECT t.id FROM "
+    "timeline t JOIN incidents i ON i.id = t.incident_id WHERE i.status = 'resolved' AND "
+    "i.resolved_at < ?1 AND t.source <> 'status')";
+constexpr const char* purge_entries =
+    "UPDATE timeline SET text = NULL WHERE text IS NOT NULL AND source <> 'status' AND "
+    "incident_id IN (SELECT id FROM incidents WHERE status = 'resolved' AND resolved_at < ?1)";
+// Merging all segments drops the index's copies of the erased terms: an FTS5 'delete' only
+// adds a tombstone next to the old segment (https://sqlite.org/fts5.html#the_optimize_command).
+constexpr const char* optimize_index =
+    "INSERT INTO timeline_fts (timeline_fts) VALUES ('optimize')";
+}  // namespace ops_sql
+
+// Runs the two erasing statements in one transaction with `bind` applied to each. The
+// timeline_fts_update trigger keeps the search index in step with the text column.
+text_erasure erase_text(store& st,
+                        store::impl& i,
+                        const char* edits_sql,
+                        const char* entries_sql,
+                        const std::function<void(SQLite::Statement&)>& bind) {
+    // secure_delete zeroes freed cells, so the erased text does not linger in free pages.
+    i.db.exec("PRAGMA secure_delete = ON");
+    text_erasure out;
+    {
+        transaction tx(st);
+        {
+            use s(i, edits_sql);
+            bind(*s);
+            out.edits = s->exec();
+        }
+        {
+            use s(i, entries_sql);
+            bind(*s);
+            out.entries = s->exec();
+        }
+        if (out.entries > 0 || out.edits > 0) run(i, ops_sql::optimize_index);
+        tx.commit();
+    }
+    // Old page images also sit in the WAL until a checkpoint; a busy reader only delays it.
+    i.db.tryExec("PRAGMA wal_checkpoint(TRUNCATE)");
+    return out;
+}
+
+}  // namespace
+
+void store::backup_to(const std::string& path) {
+    if (std::filesystem::exists(path)) throw store_error("backup target '" + path + "' exists");
+    try {
+        SQLite::Database dest(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        SQLite::Backup backup(dest, impl_->db);
+        // One step copies everything inside a single read transaction: a consistent
+        // snapshot under WAL, and no restart when the bot commits meanwhile.
+        int rc = backup.executeStep(-1);
+        for (int tries = 0; rc == SQLITE_BUSY || rc == SQLITE_LOCKED; ++tries) {
+            if (tries == 100) throw store_error("backup of '" + impl_->path + "': database busy");
+            sqlite3_sleep(50);
+            rc = backup.executeStep(-1);
+        }
+        // The copy inherits WAL mode; a rollback journal makes it one self-contained file.
+        dest.exec("PRAGMA journal_mode = DELETE");
+    } catch (...) {
+        std::error_code ignored;
+        std::filesystem::remove(path, ignored);
+        throw;
+    }
+}
+
+std::vector<std::string> store::integrity_check() {
+    std::vector<std::string> problems;
+    SQLite::Statement check(impl_->db, "PRAGMA integrity_check");
+    while (check.executeStep()) {
+        auto line = check.getColumn(0).getString();
+        if (line != "ok") problems.push_back(std::move(line));
+    }
+    SQLite::Statement fk(impl_->db, "PRAGMA foreign_key_check");
+    while (fk.executeStep()) {
+        problems.push_back("foreign key: " + fk.getColumn(0).getString() + " row " +
+                           fk.getColumn(1).getString() + " refers to a missing " +
+                           fk.getColumn(2).getString() + " row");
+    }
+    return problems;
+}
+
+text_erasure store::forget_user(std::string_view user) {
+    const std::string id(user);
+    return erase_text(*this,
+                      *impl_,
+                      ops_sql::forget_edits,
+                      ops_sql::forget_entries,
+                      [&](SQLite::Statement& s) { s.bind(1, id); });
+}
+
+text_erasure store::purge_resolved_text(unix_time resolved_before) {
+    const std::int64_t before = resolved_before.time_since_epoch().count();
+    return erase_text(*this,
+                      *impl_,
+                      ops_sql::purge_edits,
+                      ops_sql::purge_entries,
+                      [&](SQLite::Statement& s) { s.bind(1, before); });
 }
 
 }  // namespace incident_bot

@@ -260,6 +260,14 @@ struct nudge_votes {
     std::int64_t not_helpful = 0;
 };
 
+/// What `forget_user` and `purge_resolved_text` erased.
+struct text_erasure {
+    /// Timeline entries whose text was dropped.
+    std::int64_t entries = 0;
+    /// Earlier versions (edit history rows) whose text was dropped.
+    std::int64_t edits = 0;
+};
+
 /// How `store` opens its file.
 enum class open_mode {
     read_write,  ///< create if missing, apply migrations (the bot, import)
@@ -428,6 +436,23 @@ public:
     std::optional<std::string> last_entry_ts(std::int64_t incident_id, std::string_view kind = {});
     /// Nudges sent for one rule, all time (`incident-bot rules --stats`).
     std::int64_t count_rule_nudges(std::string_view rule_id);
+
+    // Operations: backups, erasure and retention.
+
+    /// Copies the whole database to a new file at `path` with SQLite's online backup API, as
+    /// one consistent snapshot; writers on other connections are not blocked (WAL). The
+    /// file must not exist. Throws SQLite::Exception on I/O errors.
+    void backup_to(const std::string& path);
+    /// `PRAGMA integrity_check` plus `foreign_key_check`: the problems found, empty when the
+    /// file is sound.
+    std::vector<std::string> integrity_check();
+    /// Erases the message text one person wrote (timeline text, the text of earlier versions
+    /// of their edited messages, and so their search index entries), keeping the facts: who,
+    /// when, pins, reactions, stages. Status entries the store wrote stay.
+    text_erasure forget_user(std::string_view user);
+    /// Erases the message text of every entry in incidents resolved before `resolved_before`,
+    /// the same way; incidents, drafts, action items and nudge counts stay.
+    text_erasure purge_resolved_text(unix_time resolved_before);
 
     struct impl;
 

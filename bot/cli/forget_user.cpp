@@ -1,0 +1,49 @@
+// `incident-bot forget-user U…`: erase what one or more people wrote (timeline text, earlier
+// versions of edited messages, search index) while keeping the incident facts.
+#include <algorithm>
+#include <cctype>
+#include <ostream>
+
+#include "cli/store_cli.hpp"
+
+namespace incident_bot::cli {
+
+namespace {
+
+// Slack user ids: U… for workspace members, W… for Enterprise Grid org users.
+bool looks_like_user_id(const std::string& id) {
+    return id.size() >= 3 && (id[0] == 'U' || id[0] == 'W') &&
+           std::all_of(id.begin(), id.end(), [](unsigned char c) {
+               return std::isupper(c) || std::isdigit(c);
+           });
+}
+
+int forget_user_command(context& ctx) {
+    options opts(ctx.args, {"db", "config"}, {});
+    if (opts.positional().empty()) throw usage_error("expected at least one Slack user id");
+    for (const auto& id : opts.positional())
+        if (!looks_like_user_id(id))
+            throw usage_error("'" + id + "' is not a Slack user id (U… or W…)");
+    try {
+        store s(database_path(ctx, opts), open_mode::read_write);
+        for (const auto& id : opts.positional()) {
+            const auto erased = s.forget_user(id);
+            ctx.out << id << ": erased the text of " << erased.entries << " timeline entries and "
+                    << erased.edits << " earlier versions\n";
+        }
+        return 0;
+    } catch (const store_error& e) {
+        ctx.err << "incident-bot forget-user: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+const command_registration reg{{"forget-user",
+                                "forget-user U… [U…] [--db PATH]",
+                                "erase a person's message text from every timeline, keeping the "
+                                "facts",
+                                &forget_user_command}};
+
+}  // namespace
+
+}  // namespace incident_bot::cli

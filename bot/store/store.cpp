@@ -324,6 +324,18 @@ std::optional<incident_stage> parse_incident_stage(std::string_view s) {
     return parse_enum<incident_stage>(s, k_stage_names);
 }
 
+std::string ts_from_time(std::chrono::system_clock::time_point t) {
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+    char buf[32];
+    std::snprintf(buf,
+                  sizeof buf,
+                  "%010lld.%06lld",
+                  static_cast<long long>(us / 1'000'000),
+                  static_cast<long long>(us % 1'000'000));
+    return buf;
+}
+
 std::optional<std::string> canonical_ts(std::string_view ts) {
     const auto dot = ts.find('.');
     if (dot == std::string_view::npos || dot == 0 || dot > 10) return std::nullopt;
@@ -366,18 +378,7 @@ struct store::impl {
     }
 
     // A synthetic ts for entries the bot makes, in the same canonical form as Slack's.
-    std::string now_ts() const {
-        const auto us =
-            std::chrono::duration_cast<std::chrono::microseconds>(clock().time_since_epoch())
-                .count();
-        char buf[32];
-        std::snprintf(buf,
-                      sizeof buf,
-                      "%010lld.%06lld",
-                      static_cast<long long>(us / 1'000'000),
-                      static_cast<long long>(us % 1'000'000));
-        return buf;
-    }
+    std::string now_ts() const { return ts_from_time(clock()); }
 
     void begin();
     void commit();

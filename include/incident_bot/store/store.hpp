@@ -62,6 +62,9 @@ std::optional<incident_stage> parse_incident_stage(std::string_view s);
 /// order is time order; nullopt when it is not digits, a dot and 1 to 6 digits.
 std::optional<std::string> canonical_ts(std::string_view ts);
 
+/// A Slack-style ts in canonical form for a moment (entries the bot makes itself).
+std::string ts_from_time(std::chrono::system_clock::time_point t);
+
 /// One incident row.
 struct incident {
     /// Sequential id, starting at 1.

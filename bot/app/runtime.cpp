@@ -3,16 +3,22 @@
 #include <future>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "incident_bot/app/dispatcher.hpp"
+#include "incident_bot/app/health.hpp"
 #include "incident_bot/app/incident_app.hpp"
 #include "incident_bot/app/nudge_app.hpp"
 #include "incident_bot/app/timeline_app.hpp"
 #include "incident_bot/rules/engine.hpp"
 #include "incident_bot/slack/socket_mode.hpp"
 #include "incident_bot/store/ingest.hpp"
+#include "net/http_server.hpp"
 #include "protocol/reconnect.hpp"
 
 namespace incident_bot {
@@ -33,7 +39,33 @@ struct runtime::impl {
           nudges(timeline, routes, queue, api, c.nudges, rules, l, c.commands.command),
           client(ioc.get_executor(), c, api, l, [this](envelope e, ack_handle a) {
               routes(e, a);
-          }) {}
+          }) {
+        if (!c.http_listen.empty())
+            http = std::make_unique<net::http_server>(
+                ioc.get_executor(), c.http_listen, [this](const std::string& target) {
+                    return serve_http(target);
+                }, l);
+    }
+
+    net::http_reply serve_http(const std::string& target) {
+        if (target == "/healthz") {
+            auto [status, body] = health_report(client.stats(), gauges);
+            return {status, "text/plain; charset=utf-8", std::move(body)};
+        }
+        if (target == "/metrics")
+            return {200, "text/plain; version=0.0.4; charset=utf-8",
+                    render_metrics(client.stats(), api.stats(), gauges)};
+        return {404, "text/plain; charset=utf-8", "try /healthz or /metrics\n"};
+    }
+
+    // Refreshes the database gauges on the writer thread now and then, until stopped.
+    asio::awaitable<void> refresh_gauges() {
+        while (!stopped) {
+            queue.post([this](store& s) { gauges.refresh(s); });
+            gauge_timer.expires_after(std::chrono::seconds(15));
+            co_await gauge_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+    }
 
     const config& cfg;
     const logger& log;
@@ -47,6 +79,10 @@ struct runtime::impl {
     incident_app incidents;
     nudge_app nudges;
     socket_mode_client client;
+    store_gauges gauges;
+    asio::steady_timer gauge_timer{ioc};
+    bool stopped = false;
+    std::unique_ptr<net::http_server> http;
 };
 
 runtime::runtime(const config& cfg, const logger& log)
@@ -55,6 +91,8 @@ runtime::runtime(const config& cfg, const logger& log)
 runtime::~runtime() = default;
 
 web_api& runtime::api() { return impl_->api; }
+
+unsigned short runtime::http_port() const { return impl_->http ? impl_->http->port() : 0; }
 
 void runtime::stop() { impl_->client.stop(); }
 
@@ -93,6 +131,9 @@ int runtime::run(bool handle_signals) {
             status = 1;
         }
         d.incidents.stop();
+        d.stopped = true;
+        d.gauge_timer.cancel();
+        if (d.http) d.http->stop();
         signals.cancel();
     });
     // Checks the bot token early (the app token is checked by apps.connections.open) and
@@ -109,6 +150,7 @@ int runtime::run(bool handle_signals) {
         }
     });
     d.incidents.start_reminders();
+    asio::co_spawn(d.ioc, d.refresh_gauges(), asio::detached);
     d.log.info("runtime", "starting with " + std::to_string(d.cfg.socket_mode.connections) +
                               " Socket Mode connection(s), database " + d.cfg.db_path +
                               "; app token " + d.cfg.app_token.redacted() + ", bot token " +

@@ -295,6 +295,7 @@ struct ack_state {
     std::weak_ptr<socket_mode_client::impl> client;
     asio::any_io_executor ex;
     std::unique_ptr<asio::steady_timer> deadline;
+    steady::time_point received = steady::now();
 };
 
 }  // namespace detail
@@ -375,6 +376,13 @@ void socket_mode_client::impl::write_ack(detail::ack_state& s, const json& paylo
     }
     bool dropped = false;
     conn->send(make_ack(s.envelope_id, payload, &dropped));
+    const double seconds = std::chrono::duration<double>(steady::now() - s.received).count();
+    std::size_t bucket = 0;
+    while (bucket < socket_mode_stats::ack_latency_bounds.size() &&
+           seconds > socket_mode_stats::ack_latency_bounds[bucket])
+        ++bucket;
+    ++stats.ack_latency_buckets[bucket];
+    stats.ack_latency_sum_us += static_cast<std::uint64_t>(seconds * 1e6);
     if (dropped)
         log.error("socket_mode", "ack payload for " + s.envelope_id +
                                      " exceeds 20 KB and was dropped; use the Web API for "

@@ -256,12 +256,14 @@ asio::awaitable<api_result> web_api::impl::async_send(std::string label,
             sent = false;
         }
         if (!sent) {
+            ++stats.by_method_status[rate_key + " 0"];
             log.warn("web_api", label + ": " + result.error + " (attempt " +
                                       std::to_string(attempt) + ")");
             co_await async_sleep_until(clock_type::now() + retry.next());
             continue;
         }
         result.http_status = res.status;
+        ++stats.by_method_status[rate_key + " " + std::to_string(res.status)];
         if (res.status == 429) {
             ++stats.rate_limited;
             const auto wait = res.retry_after.value_or(retry.next());

@@ -1,7 +1,11 @@
 // The whole bot (runtime: store writer thread, timeline capture, /incident, Socket Mode) on a
 // real SQLite file against the fake Slack.
+#include <arpa/inet.h>
 #include <filesystem>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -147,6 +151,67 @@ TEST(BotEndToEnd, WholeIncidentFromDeclareToResolvePostsTheDraft) {
     EXPECT_NE(d->markdown.find("Add processor timeout alert"), std::string::npos);
     for (const auto& r : fake.requests())
         EXPECT_EQ(r.authorization.rfind("Bearer ", 0), 0u) << r.method;
+}
+
+// A plain HTTP/1.0 GET on loopback; returns the whole response (status line, headers, body).
+std::string http_get(unsigned short port, const std::string& path) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return {};
+    }
+    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    (void)::send(fd, req.data(), req.size(), 0);
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return out;
+}
+
+TEST(BotEndToEnd, HealthAndMetricsEndpointAnswersOnLoopback) {
+    fake_slack fake;
+    temp_db db;
+    auto cfg = fast_config(fake);
+    cfg.db_path = db.path();
+    cfg.http_listen = "127.0.0.1:0";
+    log_capture logs;
+    const auto log = logs.make(log_level::info);
+    running_bot b(cfg, log);
+    const auto port = b.bot.http_port();
+    ASSERT_NE(port, 0);
+    ASSERT_TRUE(fake.wait_for_connections(1, 10s));
+    ack_payload(fake, "slash_commands", slash("declare sev3 Search is slow"));
+
+    std::string health;
+    for (int i = 0; i < 200 && health.find(" 200 ") == std::string::npos; ++i) {
+        health = http_get(port, "/healthz");
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_NE(health.find("HTTP/1.0 200"), std::string::npos) << health;
+
+    const auto metrics = http_get(port, "/metrics");
+    EXPECT_NE(metrics.find("incident_bot_socket_connections 1"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("incident_bot_envelopes_acked_total 1"), std::string::npos);
+    EXPECT_NE(metrics.find("incident_bot_ack_latency_seconds_count 1"), std::string::npos);
+    EXPECT_NE(metrics.find("incident_bot_web_api_requests_total{method=\"apps.connections.open\",status=\"200\"} 1"),
+              std::string::npos);
+    EXPECT_NE(http_get(port, "/nope").find(" 404 "), std::string::npos);
+
+    // Losing Slack (and failing to reconnect) turns the health check red.
+    fake.fail_next("apps.connections.open", 500, 1000);
+    fake.blackhole();
+    std::string red;
+    for (int i = 0; i < 200 && red.find(" 503 ") == std::string::npos; ++i) {
+        red = http_get(port, "/healthz");
+        std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_NE(red.find("not connected to Slack"), std::string::npos) << red;
 }
 
 }  // namespace

@@ -29,6 +29,9 @@ public:
     /// Asks run() to shut down; thread-safe.
     void stop();
 
+    /// Port of the health/metrics endpoint (0 when INCIDENT_BOT_HTTP is unset).
+    unsigned short http_port() const;
+
     /// Runs `job` on the store's writer thread and waits for it (tests, the demo).
     void with_store(const std::function<void(store&)>& job);
 

@@ -3,6 +3,7 @@
 // redeliveries, and hands each envelope once to a handler that must not block.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -58,6 +59,12 @@ struct socket_mode_stats {
     std::atomic<std::uint64_t> auto_acks{0};         ///< acks sent by the deadline timer
     std::atomic<std::uint64_t> bad_frames{0};        ///< frames skipped as unusable
     std::atomic<int> open_connections{0};            ///< connections past hello right now
+    /// Upper bounds (seconds) of the ack latency histogram: envelope read to ack queued.
+    static constexpr std::array<double, 8> ack_latency_bounds = {0.001, 0.005, 0.01, 0.05,
+                                                                 0.1, 0.5, 1, 2.5};
+    /// Cumulative-free bucket counts (one more for +Inf) and the sum in microseconds.
+    std::array<std::atomic<std::uint64_t>, 9> ack_latency_buckets{};
+    std::atomic<std::uint64_t> ack_latency_sum_us{0};
 };
 
 /// How async_run ended.

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,8 @@ struct web_api_stats {
     std::size_t http_attempts = 0;
     std::size_t rate_limited = 0;
     std::size_t failures = 0;
+    /// HTTP attempts by "method status" ("chat.postMessage 200"; status 0: no response).
+    std::map<std::string, std::size_t> by_method_status;
 };
 
 class web_api {

@@ -67,21 +67,16 @@ json reaction(const std::string& user, const std::string& ts, const std::string&
 
 // Sends one slash command and prints the bot's reply from the ack.
 void command(fake_slack& fake, std::ostream& out, const std::string& user, const std::string& text) {
-    const auto before = fake.acks().size();
-    const auto id = fake.send_envelope("slash_commands", slash(user, text));
-    fake.wait_for_acks(before + 1, 10s);
+    const auto ack = fake.wait_for_ack(fake.send_envelope("slash_commands", slash(user, text)), 10s);
     out << "\n> " << user << ": /incident " << text << "\n";
-    for (const auto& a : fake.acks())
-        if (a.envelope_id == id && a.payload.is_object())
-            out << "  bot (" << a.payload.value("response_type", "ephemeral")
-                << "): " << a.payload.value("text", "") << "\n";
+    if (ack && ack->payload.is_object())
+        out << "  bot (" << ack->payload.value("response_type", "ephemeral")
+            << "): " << ack->payload.value("text", "") << "\n";
 }
 
 void say(fake_slack& fake, std::ostream& out, int n, const std::string& user, const std::string& ts,
          const std::string& text) {
-    const auto before = fake.acks().size();
-    fake.send_envelope("events_api", event(n, message(user, ts, text)));
-    fake.wait_for_acks(before + 1, 10s);
+    fake.wait_for_ack(fake.send_envelope("events_api", event(n, message(user, ts, text))), 10s);
     out << "> " << user << ": " << text << "\n";
 }
 

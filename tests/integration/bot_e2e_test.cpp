@@ -65,12 +65,9 @@ std::size_t human_messages(runtime& bot) {
 
 // Sends `envelope` and returns its ack payload (null when acked without one).
 json ack_payload(fake_slack& fake, const std::string& type, json payload) {
-    const auto before = fake.acks().size();
-    const auto id = fake.send_envelope(type, std::move(payload));
-    EXPECT_TRUE(fake.wait_for_acks(before + 1, 10s));
-    for (const auto& a : fake.acks())
-        if (a.envelope_id == id) return a.payload;
-    return nullptr;
+    const auto ack = fake.wait_for_ack(fake.send_envelope(type, std::move(payload)), 10s);
+    EXPECT_TRUE(ack.has_value());
+    return ack && ack->payload.is_object() ? ack->payload : json::object();
 }
 
 TEST(BotEndToEnd, StoresEachAckedEventExactlyOnceAcrossRestarts) {

@@ -84,7 +84,7 @@ TEST(SocketMode, RefreshOpensReplacementBeforeClosingOldAndLosesNothing) {
 TEST(SocketMode, ReconnectsAfterAbruptDrop) {
     fake_slack fake;
     bot_under_test bot(fast_config(fake));
-    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    ASSERT_TRUE(bot.wait_for_hellos(1, 5s));
     fake.drop();
     ASSERT_TRUE(fake.wait_for_requests("apps.connections.open", 2, 5s));
     ASSERT_TRUE(fake.wait_for_connections(1, 5s));

@@ -608,6 +608,17 @@ bool fake_slack::wait_for_acks(std::size_t n, milliseconds timeout) const {
     return impl_->cv.wait_for(lock, timeout, [&] { return impl_->acks.size() >= n; });
 }
 
+std::optional<recorded_ack> fake_slack::wait_for_ack(const std::string& envelope_id, milliseconds timeout) const {
+    std::unique_lock lock(impl_->mu);
+    std::optional<recorded_ack> found;
+    impl_->cv.wait_for(lock, timeout, [&] {
+        for (const auto& a : impl_->acks)
+            if (a.envelope_id == envelope_id) found = a;
+        return found.has_value();
+    });
+    return found;
+}
+
 std::size_t fake_slack::unacked() const {
     std::lock_guard lock(impl_->mu);
     return impl_->pending.size();

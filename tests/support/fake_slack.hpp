@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,8 @@ public:
     /// Acks received so far.
     std::vector<recorded_ack> acks() const;
     bool wait_for_acks(std::size_t n, milliseconds timeout) const;
+    /// Waits for the ack of one envelope; nullopt on timeout.
+    std::optional<recorded_ack> wait_for_ack(const std::string& envelope_id, milliseconds timeout) const;
     /// Envelopes sent but not acked.
     std::size_t unacked() const;
     /// Close frames received from the client.

@@ -44,7 +44,7 @@ void run(int connections, int n, int rate) {
     auto cfg = fast_config(fake);
     cfg.socket_mode.connections = connections;
     cfg.socket_mode.idle_timeout = std::chrono::seconds(30);
-    bot_under_test bot(cfg);
+    bot_under_test bot(cfg, {}, /*record=*/false);
     if (!fake.wait_for_connections(connections, 10s)) {
         std::printf("could not connect\n");
         return;

@@ -1,9 +1,11 @@
 // Detector throughput on one core: the corpus lines, padded or cut to about 100 characters,
 // classified repeatedly; prints the median of several runs in messages/s and MB/s. Time is
 // this thread's CPU time, so other work on a shared machine does not skew the figure.
+// Usage: bench_rules [source dir] [passes per run]; a small pass count suits callgrind.
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -54,7 +56,7 @@ int main(int argc, char** argv) {
     for (const auto& m : messages) bytes += m.size();
 
     constexpr int runs = 7;
-    constexpr int passes = 200;
+    const int passes = argc > 2 ? std::max(1, std::atoi(argv[2])) : 200;
     std::vector<double> seconds;
     std::size_t flagged = 0;
     for (int r = 0; r < runs; ++r) {

@@ -161,11 +161,20 @@ void set_format(config& c, const std::string& text, const std::string& key) {
 }
 
 void apply_file(config& c, const std::string& path) {
-    std::ifstream in(path);
+    std::ifstream in(path, std::ios::binary);
     if (!in) fail("INCIDENT_BOT_CONFIG", "cannot read config file '" + path + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) fail("INCIDENT_BOT_CONFIG", "cannot read config file '" + path + "'");
+    apply_config_json(c, text.str(), path);
+}
+
+}  // namespace
+
+void apply_config_json(config& c, std::string_view text, const std::string& path) {
     json doc;
     try {
-        doc = json::parse(in);
+        doc = json::parse(text);
     } catch (const json::parse_error& e) {
         fail("INCIDENT_BOT_CONFIG", "'" + path + "' is not valid JSON (byte " +
                                         std::to_string(e.byte) + ")");
@@ -191,8 +200,6 @@ void apply_file(config& c, const std::string& path) {
         else fail(k, "unknown setting in '" + path + "'");
     }
 }
-
-}  // namespace
 
 config load_config(const env_lookup& env, const std::optional<std::string>& file) {
     config c;

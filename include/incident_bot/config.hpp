@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "incident_bot/log.hpp"
@@ -141,6 +142,10 @@ using env_lookup = std::function<const char*(const char* name)>;
 /// Builds the configuration: defaults, then the JSON file named by INCIDENT_BOT_CONFIG (or
 /// `file` when given), then the environment. Throws config_error naming the bad setting.
 config load_config(const env_lookup& env, const std::optional<std::string>& file = {});
+
+/// Applies the JSON text of a config file over `c`, as `load_config` does with the file (no
+/// environment); `path` names the file in errors. Throws config_error naming the setting.
+void apply_config_json(config& c, std::string_view text, const std::string& path);
 
 /// Checks ranges and required values for `run`; throws config_error naming the setting.
 void validate_for_run(const config& c);

@@ -53,14 +53,26 @@ constexpr std::array<std::uint32_t, 26 * 27> typo_lengths = [] {
     return a;
 }();
 
-bool is_alpha(char c) {
+constexpr bool is_alpha(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
-bool is_alnum(char c) {
-    return is_alpha(c) || (c >= '0' && c <= '9');
-}
-char lower(char c) {
+constexpr char lower(char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+// For each byte: its lower case when it is an ASCII letter or digit, else 0. One lookup per
+// byte in the word loop, which sees most of every message.
+constexpr std::array<char, 256> word_chars = [] {
+    std::array<char, 256> a{};
+    for (int c = 0; c < 256; ++c)
+        if (is_alpha(static_cast<char>(c)) || (c >= '0' && c <= '9'))
+            a[static_cast<std::size_t>(c)] = lower(static_cast<char>(c));
+    return a;
+}();
+char word_char(char c) {
+    return word_chars[static_cast<unsigned char>(c)];
+}
+bool is_alnum(char c) {
+    return word_char(c) != 0;
 }
 bool is_sentence_punct(char c) {
     return c == '.' || c == '!' || c == '?' || c == ',' || c == ';';
@@ -90,15 +102,19 @@ public:
                 }
             }
             const char c = in_[i];
-            // Fast path for the bulk of any message: letters inside a word, digits.
-            if ((c >= 'a' && c <= 'z' && ((c != 'h' && c != 'w') || word_start_ != npos)) ||
-                (c >= '0' && c <= '9')) {
-                if (word_start_ == npos) word_start_ = n_;
-                push(c, i, i + 1);
-                ++i;
+            if (is_alnum(c)) {
+                // A bare URL starts with h or w after a non-alphanumeric byte, except a
+                // lower-case one that goes on a word past a dropped apostrophe ("o'www").
+                const bool url_start = (c == 'H' || c == 'W' ||
+                                        ((c == 'h' || c == 'w') && word_start_ == npos)) &&
+                                       (i == 0 || !is_alnum(in_[i - 1])) && bare_url(i);
+                i = url_start ? skip_url(i) : word(i);
                 continue;
             }
-            if (c == '\n') {
+            if (c == ' ') {
+                space(i);
+                ++i;
+            } else if (c == '\n') {
                 newline(i);
                 line_start = true;
                 ++i;
@@ -143,7 +159,8 @@ private:
         return n_ == 0 ? '\n' : t_[n_ - 1];
     }
 
-    void grow(std::size_t cap) {
+    // Out of line, so that push() stays small enough for the compiler to inline.
+    [[gnu::noinline]] void grow(std::size_t cap) {
         out_.text.resize(cap);
         out_.source_begin.resize(cap);
         out_.source_end.resize(cap);
@@ -152,8 +169,30 @@ private:
         e_ = out_.source_end.data();
         cap_ = cap;
     }
+    // Letters and digits are most of any message, so a run of them is copied through local
+    // pointers (a char store may alias the members) after one capacity check: the run is
+    // no longer than the rest of the input.
+    std::size_t word(std::size_t i) {
+        const std::size_t size = in_.size();
+        if (cap_ - n_ < size - i) [[unlikely]]
+            grow(std::max(cap_ * 2, n_ + size - i));
+        if (word_start_ == npos) word_start_ = n_;
+        const char* in = in_.data();
+        char* t = t_ + n_;
+        std::uint32_t* b = b_ + n_;
+        std::uint32_t* e = e_ + n_;
+        std::size_t j = i;
+        for (char c; j < size && (c = word_char(in[j])) != 0; ++j) {
+            *t++ = c;
+            *b++ = static_cast<std::uint32_t>(j);
+            *e++ = static_cast<std::uint32_t>(j + 1);
+        }
+        n_ += j - i;
+        return j;
+    }
     void push(char c, std::size_t b, std::size_t e) {
-        if (n_ == cap_) grow(cap_ * 2);
+        if (n_ == cap_) [[unlikely]]
+            grow(cap_ * 2);
         t_[n_] = c;
         b_[n_] = static_cast<std::uint32_t>(b);
         e_[n_] = static_cast<std::uint32_t>(e);

@@ -26,9 +26,9 @@ struct rule_set::impl {
     std::vector<rule> rules;
     std::vector<std::string> global_ignore;
     std::vector<pattern> patterns;  // index = RE2::Set index
-    // Ignore patterns as one set each (null when empty): one DFA pass per sentence checked.
-    std::vector<std::unique_ptr<RE2::Set>> rule_ignores;  // per rule
-    std::unique_ptr<RE2::Set> global_ignores;
+    // Per rule, its ignore patterns and the top-level ones as one set (null when there are
+    // none): one DFA pass per sentence checked.
+    std::vector<std::unique_ptr<RE2::Set>> ignores;
     std::unique_ptr<RE2::Set> set;
 };
 
@@ -142,20 +142,26 @@ bool is_trim(char c) {
            c == '(' || c == ')' || c == '-';
 }
 
-// Validates each pattern on its own (for a precise error), then compiles them as one set.
+// Validates each pattern on its own (for a precise error), then compiles them and the
+// already expanded and checked `shared` ones as one set.
 std::unique_ptr<RE2::Set> compile_set(const std::vector<std::string>& patterns,
+                                      const std::vector<std::string>& shared,
                                       const std::map<std::string, std::string>& defines,
                                       const std::string& where,
                                       std::string_view source) {
-    if (patterns.empty()) return nullptr;
+    if (patterns.empty() && shared.empty()) return nullptr;
     auto set = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
-    for (const auto& pat : patterns) {
-        std::string full = expand(pat, defines, where, source);
-        compile(full, where, source);
+    auto add = [&](const std::string& full, const std::string& pat) {
         std::string error;
         if (set->Add(full, &error) < 0)
             fail(source, where + ": bad pattern \"" + pat + "\": " + error);
+    };
+    for (const auto& pat : patterns) {
+        std::string full = expand(pat, defines, where, source);
+        compile(full, where, source);
+        add(full, pat);
     }
+    for (const auto& full : shared) add(full, full);
     if (!set->Compile()) fail(source, where + ": patterns too large to compile together");
     return set;
 }
@@ -196,7 +202,11 @@ rule_set rule_set::parse(std::string_view text, std::string_view source) {
     auto p = std::make_shared<impl>();
     p->set = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
     p->global_ignore = string_list(doc, "ignore", false, "top-level ignore", source);
-    p->global_ignores = compile_set(p->global_ignore, defines, "top-level ignore", source);
+    std::vector<std::string> global_ignore;
+    for (const auto& pat : p->global_ignore) {
+        global_ignore.push_back(expand(pat, defines, "top-level ignore", source));
+        compile(global_ignore.back(), "top-level ignore", source);
+    }
 
     auto rules_it = doc.find("rules");
     if (rules_it == doc.end() || !rules_it->is_array() || rules_it->empty())
@@ -233,7 +243,8 @@ rule_set rule_set::parse(std::string_view text, std::string_view source) {
                 fail(source, where + ": bad pattern \"" + pat + "\": " + error);
             p->patterns.push_back({index, std::move(re)});
         }
-        p->rule_ignores.push_back(compile_set(out.ignore, defines, where + " ignore", source));
+        p->ignores.push_back(
+            compile_set(out.ignore, global_ignore, defines, where + " ignore", source));
         p->rules.push_back(std::move(out));
     }
     if (!p->set->Compile()) fail(source, "patterns too large to compile together");
@@ -286,18 +297,17 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
             while (e > b && is_trim(n.text[e - 1])) --e;
             if (b == e) continue;
 
+            // Overlaps first: they are cheap to test and a claimed span needs no ignore pass.
+            bool overlaps = false;
+            for (const auto& [tb, te] : taken) overlaps = overlaps || (b < te && tb < e);
+            if (overlaps) continue;
+
             std::size_t s0 = b;
             while (s0 > 0 && !is_boundary(n.text[s0 - 1])) --s0;
             std::size_t s1 = e;
             while (s1 < n.text.size() && !is_boundary(n.text[s1])) ++s1;
             const std::string_view sentence(n.text.data() + s0, s1 - s0);
-            if (any_match(impl_->rule_ignores[pat.rule_index], sentence) ||
-                any_match(impl_->global_ignores, sentence))
-                continue;
-
-            bool overlaps = false;
-            for (const auto& [tb, te] : taken) overlaps = overlaps || (b < te && tb < e);
-            if (overlaps) continue;
+            if (any_match(impl_->ignores[pat.rule_index], sentence)) continue;
             taken.emplace_back(b, e);
 
             finding f;

@@ -388,13 +388,9 @@ private:
         push(' ', e, e);
     }
 
+    // Any other ASCII byte; letters and digits never get here, word() copies them.
     void ascii(std::size_t i) {
         const char c = in_[i];
-        if (is_alnum(c)) {
-            if (word_start_ == npos) word_start_ = n_;
-            push(lower(c), i, i + 1);
-            return;
-        }
         switch (c) {
         case ' ':
         case '\t':

@@ -170,7 +170,14 @@ bool any_match(const std::unique_ptr<RE2::Set>& set, std::string_view text) {
     return set && set->Match(re2::StringPiece(text.data(), text.size()), nullptr);
 }
 
-thread_local normalized_text scratch;
+// Buffers reused by every scan on a thread, so a clean message allocates nothing.
+struct scan_buffers {
+    normalized_text text;
+    std::vector<int> hits;
+    // Normalised spans already claimed, so a phrase is reported once, by the earliest rule.
+    std::vector<std::pair<std::size_t, std::size_t>> taken;
+};
+thread_local scan_buffers scratch;
 
 }  // namespace
 
@@ -274,15 +281,16 @@ const std::vector<std::string>& rule_set::ignore() const {
 
 std::vector<finding> rule_set::scan(std::string_view text) const {
     std::vector<finding> out;
-    normalized_text& n = scratch;
-    normalize(text, n);
+    scan_buffers& buf = scratch;
+    const normalized_text& n = buf.text;
+    normalize(text, buf.text);
     const re2::StringPiece whole(n.text.data(), n.text.size());
-    std::vector<int> hits;
+    std::vector<int>& hits = buf.hits;
     if (!impl_->set->Match(whole, &hits)) return out;
     std::sort(hits.begin(), hits.end());
 
-    // Normalised spans already claimed, so a phrase is reported once, by the earliest rule.
-    std::vector<std::pair<std::size_t, std::size_t>> taken;
+    std::vector<std::pair<std::size_t, std::size_t>>& taken = buf.taken;
+    taken.clear();
     for (int h : hits) {
         const auto& pat = impl_->patterns[static_cast<std::size_t>(h)];
         const rule& r = impl_->rules[pat.rule_index];

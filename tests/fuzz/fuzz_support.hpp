@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,12 @@ namespace incident_bot::fuzz {
 
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
     return {reinterpret_cast<const char*>(data), size};
+}
+
+/// A harness's own check: throws, which the fuzzer reports as a crash and the regression
+/// test as a failure (a plain assert would end the whole test binary).
+inline void require(bool ok, const char* what) {
+    if (!ok) throw std::logic_error(std::string("fuzz check failed: ") + what);
 }
 
 /// "Now" for every fuzzer: 2026-11-02 14:00 UTC, the day of the sample incidents.

@@ -1,16 +1,7 @@
-// `incident-bot lint` input: a Markdown document through scan_document with the built-in
-// rules. Findings must point inside the document with a sane line and column.
-#include "fuzz_support.hpp"
-#include "incident_bot/rules/engine.hpp"
-
-using namespace incident_bot;
+// libFuzzer entry point; the harness is shared with tests/unit/fuzz_regressions_test.cpp.
+#include "lint_harness.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const rule_set rules = rule_set::load_default();
-    const std::string_view text = fuzz::as_text(data, size);
-    for (const auto& d : scan_document(rules, text)) {
-        if (d.hit.offset + d.hit.length > text.size()) __builtin_trap();
-        if (d.line == 0 || d.column == 0 || d.column > d.hit.offset + 1) __builtin_trap();
-    }
+    incident_bot::fuzz::run_lint(incident_bot::fuzz::as_text(data, size));
     return 0;
 }

@@ -1,74 +1,7 @@
-// Slack export files through `incident-bot import`. The first byte says which file the rest
-// of the input is: 'c' channels.json, 'u' users.json, anything else the day file
-// inc-fuzz/2026-11-02.json. The other two files get small valid contents, the export is
-// written to a private temp folder and imported into an in-memory store (rolled back after
-// each input). Malformed files must come back as import_error, nothing else.
-#include <filesystem>
-#include <fstream>
-
-#include <unistd.h>
-
-#include "fuzz_support.hpp"
-#include "incident_bot/store/import.hpp"
-
-using namespace incident_bot;
-namespace fs = std::filesystem;
-
-namespace {
-
-constexpr std::string_view default_channels = R"([
-  {"id": "C0FUZZ1", "name": "inc-fuzz", "created": 1793628120, "is_archived": true,
-   "purpose": {"value": "SEV2: checkout errors"}, "topic": {"value": "monitoring"}},
-  {"id": "C0FUZZ2", "name": "inc-empty", "is_archived": false}
-])";
-
-constexpr std::string_view default_users = R"([
-  {"id": "U0ANA01", "name": "ana", "profile": {"display_name": "ana.ruiz"}},
-  {"id": "U0BOT01", "name": "pagerduty", "is_bot": true, "profile": {"bot_id": "B0PD"}}
-])";
-
-constexpr std::string_view default_day = R"([
-  {"type": "message", "subtype": "channel_join", "user": "U0ANA01", "ts": "1793628150.100100"},
-  {"type": "message", "user": "U0ANA01", "text": "Declaring SEV2", "ts": "1793628191.118200",
-   "reactions": [{"name": "mag", "users": ["U0ANA01"], "count": 1}]},
-  {"type": "message", "user": "U0BEN02", "text": "on it", "ts": "1793628200.000100",
-   "thread_ts": "1793628191.118200", "user_profile": {"real_name": "Ben"}}
-])";
-
-// A private export folder, removed when the fuzzer exits.
-struct export_dir {
-    fs::path root = fs::temp_directory_path() /
-                    ("incident-bot-fuzz-export-" + std::to_string(::getpid()));
-    export_dir() { fs::create_directories(root / "inc-fuzz"); }
-    ~export_dir() {
-        std::error_code ec;
-        fs::remove_all(root, ec);
-    }
-};
-
-void write(const fs::path& file, std::string_view text) {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-}
-
-}  // namespace
+// libFuzzer entry point; the harness is shared with tests/unit/fuzz_regressions_test.cpp.
+#include "slack_export_harness.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const export_dir dir;
-    store& s = fuzz::shared_store();
-    if (size == 0) return 0;
-    const char kind = static_cast<char>(data[0]);
-    const std::string_view text = fuzz::as_text(data + 1, size - 1);
-
-    write(dir.root / "channels.json", kind == 'c' ? text : default_channels);
-    write(dir.root / "users.json", kind == 'u' ? text : default_users);
-    write(dir.root / "inc-fuzz" / "2026-11-02.json",
-          kind != 'c' && kind != 'u' ? text : default_day);
-
-    transaction scratch(s);  // never committed: rolled back when the input is done
-    try {
-        (void)import_slack_export(s, dir.root);
-    } catch (const import_error&) {
-    }
+    incident_bot::fuzz::run_slack_export(incident_bot::fuzz::as_text(data, size));
     return 0;
 }

@@ -1,69 +1,7 @@
-// `/incident` command text through the sans-io command engine on an in-memory store whose
-// channel C111 has an open incident. Each input line is one command, run in order, so
-// sequences (declare, role, action, resolve, postmortem) are reachable. A few lines are
-// directives for the harness instead of commands:
-//   @U2         act as user U2 from now on (default U111; only U111 may declare or resolve)
-//   #C2         type the following commands in channel C2 (default C111)
-//   !create     turn config `create_channel` on (`!roles`: replace_names_with_roles on)
-// Every reply and follow-up must serialise as strict JSON when the input is valid UTF-8.
-#include "fuzz_support.hpp"
-#include "incident_bot/commands/incident_commands.hpp"
-#include "incident_bot/rules/engine.hpp"
-
-using namespace incident_bot;
-
-namespace {
-
-constexpr std::size_t max_commands = 24;
-
-void check(const nlohmann::json& j, bool strict) {
-    if (strict) (void)j.dump();  // throws on a split UTF-8 sequence: reported as a crash
-    else (void)j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-}  // namespace
+// libFuzzer entry point; the harness is shared with tests/unit/fuzz_regressions_test.cpp.
+#include "slash_command_harness.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const rule_set rules = rule_set::load_default();
-    store& s = fuzz::shared_store();
-    const std::string_view input = fuzz::as_text(data, size);
-    const bool strict = fuzz::valid_utf8(input);
-
-    commands_config cfg;
-    cfg.may_declare = {"U111"};
-    cfg.may_resolve = {"U111"};
-    slash_command cmd{"/incident", {}, "U111", "C111", "https://hooks.slack.com/commands/1"};
-    auto& now = fuzz::store_now();
-    now = fuzz::fixed_now();
-
-    transaction scratch(s);  // never committed: rolled back when the input is done
-    std::size_t begin = 0, commands = 0;
-    while (begin <= input.size() && commands < max_commands) {
-        auto end = input.find('\n', begin);
-        if (end == std::string_view::npos) end = input.size();
-        const std::string_view line = input.substr(begin, end - begin);
-        begin = end + 1;
-        if (line.starts_with('@') && line.size() > 1) {
-            cmd.user_id = line.substr(1);
-        } else if (line.starts_with('#') && line.size() > 1) {
-            cmd.channel_id = line.substr(1);
-        } else if (line == "!create") {
-            cfg.create_channel = true;
-        } else if (line == "!roles") {
-            cfg.replace_names_with_roles = true;
-        } else {
-            cmd.text = line;
-            const auto out = run_incident_command(s, cmd, cfg, &rules, now);
-            check(out.reply, strict);
-            for (const auto& call : out.follow_ups) check(call.args, strict);
-            if (out.new_channel) {
-                const auto& name = out.new_channel->name;
-                if (name.empty() || name.size() > 80) __builtin_trap();  // Slack's limits
-                check(out.new_channel->header, strict);
-            }
-            ++commands;
-            now += std::chrono::minutes(7);
-        }
-    }
+    incident_bot::fuzz::run_slash_command(incident_bot::fuzz::as_text(data, size));
     return 0;
 }

@@ -1,65 +1,7 @@
-// Socket Mode text frames as they come off the WebSocket: parse_frame, then what the bot
-// does with each kind of envelope short of the network. The routing key the dispatcher
-// reads, the ack, redelivery dedupe, timeline capture on a store where the fixtures'
-// channels have open incidents, nudge candidates and decisions, the slash command payload
-// and nudge votes.
-#include <variant>
-
-#include "fuzz_support.hpp"
-#include "incident_bot/commands/incident_commands.hpp"
-#include "incident_bot/rules/engine.hpp"
-#include "incident_bot/rules/nudge.hpp"
-#include "incident_bot/store/ingest.hpp"
-#include "protocol/dedupe.hpp"
-#include "protocol/frame.hpp"
-
-using namespace incident_bot;
-
-namespace {
-
-void on_events_api(store& s, const rule_set& rules, const envelope& env) {
-    timeline_ingest ingest(s, capture_config{}, fuzz::quiet_log());
-    (void)ingest.apply(env.payload);
-    if (!env.payload.is_object()) return;
-    const auto event = env.payload.find("event");
-    if (event == env.payload.end()) return;
-    if (const auto m = nudge_candidate(*event, "UBOT")) {
-        const auto now = std::chrono::floor<std::chrono::seconds>(fuzz::fixed_now());
-        if (const auto f = decide_nudge(s, rules, nudges_config{}, *m, true, now))
-            (void)nudge_ephemeral_args(*m, *f).dump();
-    }
-}
-
-}  // namespace
+// libFuzzer entry point; the harness is shared with tests/unit/fuzz_regressions_test.cpp.
+#include "socket_mode_envelope_harness.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const rule_set rules = rule_set::load_default();
-    static dedupe_set seen(std::chrono::minutes(10), 1'000);
-    store& s = fuzz::shared_store();
-
-    const frame f = parse_frame(fuzz::as_text(data, size));
-    if (const auto* bad = std::get_if<bad_frame>(&f)) {
-        if (!bad->envelope_id.empty()) (void)make_ack(bad->envelope_id, nullptr);
-        return 0;
-    }
-    const auto* env = std::get_if<envelope>(&f);
-    if (!env) return 0;
-
-    // The ack echoes untrusted text; with a payload it must stay within Slack's limit.
-    bool dropped = false;
-    const std::string ack = make_ack(env->envelope_id, env->payload, &dropped);
-    if (ack.size() > max_ack_bytes && env->envelope_id.size() < 1000) __builtin_trap();
-    if (const auto id = env->event_id(); !id.empty()) seen.insert(id);
-
-    transaction scratch(s);  // never committed: rolled back when the input is done
-    if (env->type == "events_api") {
-        on_events_api(s, rules, *env);
-    } else if (env->type == "slash_commands") {
-        if (const auto cmd = parse_slash_command(env->payload))
-            (void)run_incident_command(s, *cmd, commands_config{}, &rules, fuzz::fixed_now())
-                .reply.dump();
-    } else if (env->type == "interactive") {
-        if (const auto vote = parse_nudge_vote(env->payload)) s.vote_nudge(vote->rule_id, vote->helpful);
-    }
+    incident_bot::fuzz::run_socket_mode_envelope(incident_bot::fuzz::as_text(data, size));
     return 0;
 }

@@ -178,6 +178,9 @@ void apply_config_json(config& c, std::string_view text, const std::string& path
     } catch (const json::parse_error& e) {
         fail("INCIDENT_BOT_CONFIG", "'" + path + "' is not valid JSON (byte " +
                                         std::to_string(e.byte) + ")");
+    } catch (const json::out_of_range&) {
+        // Well-formed but unrepresentable numbers (1e999) are not parse errors to nlohmann.
+        fail("INCIDENT_BOT_CONFIG", "'" + path + "' has a number too large to read");
     }
     if (!doc.is_object()) fail("INCIDENT_BOT_CONFIG", "'" + path + "' must hold a JSON object");
     for (const auto& [k, v] : doc.items()) {

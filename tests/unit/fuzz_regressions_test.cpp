@@ -64,5 +64,19 @@ TEST(FuzzRegressions, RuleFile) { replay("rule_file", fuzz::run_rule_file); }
 TEST(FuzzRegressions, ConfigFile) { replay("config_file", fuzz::run_config_file); }
 TEST(FuzzRegressions, Lint) { replay("lint", fuzz::run_lint); }
 
+// What the fixes promise, spelled out next to the raw inputs.
+
+TEST(FuzzRegressions, ConfigNumberTooLargeIsAConfigError) {
+    config c;
+    try {
+        apply_config_json(c, R"({"connections": 1e999})", "big.json");
+        FAIL() << "accepted 1e999";
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("'big.json' has a number too large"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
 }  // namespace
 }  // namespace incident_bot

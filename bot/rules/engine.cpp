@@ -189,6 +189,9 @@ rule_set rule_set::parse(std::string_view text, std::string_view source) {
         doc = json::parse(text.begin(), text.end());
     } catch (const json::parse_error& e) {
         fail(source, std::string("not valid JSON: ") + e.what());
+    } catch (const json::out_of_range& e) {
+        // Well-formed but unrepresentable numbers (1e999) are not parse errors to nlohmann.
+        fail(source, std::string("unreadable number: ") + e.what());
     }
     if (!doc.is_object()) fail(source, "top level must be an object");
     check_keys(doc, {"version", "define", "ignore", "rules"}, "top level", source);

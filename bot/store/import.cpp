@@ -51,6 +51,10 @@ json read_json(const fs::path& root, const fs::path& file) {
             what = what.substr(colon + 2);
         fail(root, file, "line " + std::to_string(line) + ", column " + std::to_string(column) +
                              ": invalid JSON (" + what + ")");
+    } catch (const json::out_of_range&) {
+        // Well-formed but unrepresentable numbers (1e999) are not parse errors to nlohmann,
+        // and its out_of_range carries no position.
+        fail(root, file, "a number too large to read");
     }
 }
 

@@ -78,5 +78,24 @@ TEST(FuzzRegressions, ConfigNumberTooLargeIsAConfigError) {
     }
 }
 
+TEST(FuzzRegressions, RulesNumberTooLargeIsARulesError) {
+    EXPECT_THROW(rule_set::parse(R"({"version": 1e999, "rules": []})", "big.json"), rules_error);
+}
+
+TEST(FuzzRegressions, ExportNumberTooLargeIsAnImportError) {
+    const auto root = fs::temp_directory_path() / "incident-bot-FuzzRegressions-export";
+    fs::remove_all(root);
+    fs::create_directories(root);
+    std::ofstream(root / "channels.json") << R"([{"id": "C1", "name": "inc", "created": 1e999}])";
+    store s(":memory:");
+    try {
+        import_slack_export(s, root);
+        ADD_FAILURE() << "accepted 1e999";
+    } catch (const import_error& e) {
+        EXPECT_EQ(std::string(e.what()), "channels.json: a number too large to read");
+    }
+    fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace incident_bot

@@ -185,7 +185,57 @@ CREATE TABLE nudge_opt_outs (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
-constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}};
+// Version 4: the timeline without IN lists in its CHECK constraints and unique-index
+// predicate. SQLite 3.40 evaluates `x IN (a, b, c)` (three or more values) through an
+// ephemeral table that it builds on every execution of a statement; the insert of one
+// message built six of them, about half of the ingest CPU. Comparisons chained with OR/AND
+// accept exactly the same rows. A CHECK cannot be altered, so the table is rebuilt
+// (https://sqlite.org/lang_altertable.html#otheralter), keeping every id, so the search
+// index, edits and reactions still line up; foreign keys are off while migrating.
+constexpr const char* k_v4 = R"sql(
+CREATE TABLE timeline_v4 (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    ts          TEXT    NOT NULL,
+    thread_ts   TEXT,
+    kind        TEXT    NOT NULL,
+    source      TEXT    NOT NULL CHECK (source = 'message' OR source = 'edit' OR
+                        source = 'delete' OR source = 'pin' OR source = 'reaction' OR
+                        source = 'note' OR source = 'status' OR source = 'command' OR
+                        source = 'bot' OR source = 'join'),
+    user_id     TEXT,
+    text        TEXT,
+    key_event   INTEGER NOT NULL DEFAULT 0,
+    pinned      INTEGER NOT NULL DEFAULT 0,
+    stage       TEXT    CHECK (stage = 'detection' OR stage = 'diagnosis' OR stage = 'repair'),
+    edited      INTEGER NOT NULL DEFAULT 0,
+    deleted     INTEGER NOT NULL DEFAULT 0,
+    permalink   TEXT
+) STRICT;
+INSERT INTO timeline_v4 (id, incident_id, ts, thread_ts, kind, source, user_id, text,
+                         key_event, pinned, stage, edited, deleted, permalink)
+SELECT id, incident_id, ts, thread_ts, kind, source, user_id, text, key_event, pinned, stage,
+       edited, deleted, permalink FROM timeline;
+DROP TABLE timeline;
+ALTER TABLE timeline_v4 RENAME TO timeline;
+-- Statements that use this index spell the predicate the same way (store.cpp).
+CREATE UNIQUE INDEX timeline_message ON timeline (incident_id, ts)
+    WHERE source <> 'note' AND source <> 'status' AND source <> 'command';
+CREATE INDEX timeline_order ON timeline (incident_id, ts);
+-- The version 2 triggers went with the old table.
+CREATE TRIGGER timeline_fts_update AFTER UPDATE OF text ON timeline
+    WHEN old.id <= (SELECT timeline_upto FROM fts_progress) BEGIN
+    INSERT INTO timeline_fts (timeline_fts, rowid, text)
+    SELECT 'delete', old.id, old.text WHERE old.text IS NOT NULL;
+    INSERT INTO timeline_fts (rowid, text) SELECT new.id, new.text WHERE new.text IS NOT NULL;
+END;
+CREATE TRIGGER timeline_fts_delete AFTER DELETE ON timeline
+    WHEN old.text IS NOT NULL AND old.id <= (SELECT timeline_upto FROM fts_progress) BEGIN
+    INSERT INTO timeline_fts (timeline_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+)sql";
+
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}};
 
 }  // namespace
 

@@ -72,6 +72,54 @@ TEST(Store, MigratesOlderSchema) {
     EXPECT_EQ(hits[0].title, "Checkout latency");
 }
 
+TEST(Store, MigrationRebuildKeepsEditsReactionsAndSearchIndex) {
+    temp_dir dir;
+    const auto path = dir.file("v3.db");
+    {
+        // A version 3 file with an edited message, a marking reaction and an indexed text.
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        for (const auto& m : detail::migrations())
+            if (m.version <= 3) db.exec(m.sql);
+        db.exec("PRAGMA application_id = " + std::to_string(store::application_id));
+        db.exec("PRAGMA user_version = 3");
+        db.exec(
+            "INSERT INTO incidents (title, severity, status, channel, declared_at) "
+            "VALUES ('Queue backlog', 2, 'investigating', 'C1', 1700000000)");
+        db.exec(
+            "INSERT INTO timeline (id, incident_id, ts, kind, source, user_id, text, key_event) "
+            "VALUES (7, 1, '1700000001.000100', 'message', 'message', 'U1', 'consumer lag grows', "
+            "1), (9, 1, '1700000002.000100', 'note', 'note', 'U2', 'paging storage', 0)");
+        db.exec(
+            "INSERT INTO entry_edits (entry_id, edited_ts, editor, old_text) "
+            "VALUES (7, '1700000003.000000', 'U1', 'consumer lag')");
+        db.exec(
+            "INSERT INTO entry_reactions (entry_id, user_id, reaction, key_event) "
+            "VALUES (7, 'U3', 'pushpin', 1)");
+        db.exec("INSERT INTO timeline_fts (timeline_fts) VALUES ('rebuild')");
+        db.exec("UPDATE fts_progress SET timeline_upto = 9");
+    }
+    store s(path);
+    EXPECT_EQ(pragma(path, "user_version"), store::schema_version);
+    EXPECT_TRUE(s.integrity_check().empty());
+    const auto entries = s.list_timeline(1);
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[0].id, 7);
+    EXPECT_TRUE(entries[0].key_event);
+    ASSERT_EQ(s.edit_history(7).size(), 1u);
+    EXPECT_EQ(s.search("lag").size(), 1u);
+    // The reaction still belongs to its entry, and the rebuilt triggers keep search in step.
+    EXPECT_TRUE(s.remove_reaction(7, "U3", "pushpin"));
+    EXPECT_FALSE(s.list_timeline(1)[0].key_event);
+    EXPECT_TRUE(s.apply_edit(7, "broker disk full", "1700000004.000000", "U1"));
+    EXPECT_TRUE(s.search("lag").empty());
+    EXPECT_EQ(s.search("broker").size(), 1u);
+    // The unique index still covers Slack messages only.
+    EXPECT_FALSE(s.add_entry(message(1, "1700000001.000100", "again")));
+    timeline_entry note = message(1, "1700000001.000100", "a note at the same ts");
+    note.source = entry_source::note;
+    EXPECT_TRUE(s.add_entry(note));
+}
+
 TEST(Store, RefusesForeignSqliteFileAndLeavesItAlone) {
     temp_dir dir;
     const auto path = dir.file("foreign.db");

@@ -112,9 +112,7 @@ timeline_ingest::timeline_ingest(store& s, capture_config config, const logger& 
     : store_(s), config_(std::move(config)), log_(log) {}
 
 std::optional<std::int64_t> timeline_ingest::watched(const std::string& channel) {
-    auto incident = store_.find_open_incident(channel);
-    if (!incident) return std::nullopt;
-    return incident->id;
+    return store_.open_incident_id(channel);
 }
 
 ingest_result timeline_ingest::apply(const json& callback) {

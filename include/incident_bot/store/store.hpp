@@ -318,6 +318,8 @@ public:
     std::vector<incident> list_incidents(bool open_only = false);
     /// The open incident of a channel (the channels the bot watches).
     std::optional<incident> find_open_incident(std::string_view channel);
+    /// Just the id of the channel's open incident: the per-event check of the ingest path.
+    std::optional<std::int64_t> open_incident_id(std::string_view channel);
     /// Changes the status, stamps the first identified/mitigated/resolved time and records a
     /// `status` entry. False for an unknown id; no-op (true) when unchanged.
     bool set_status(std::int64_t id,

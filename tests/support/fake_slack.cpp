@@ -226,6 +226,7 @@ asio::awaitable<void> fake_slack::impl::accept_loop() {
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(tuple_awaitable);
         if (ec) co_return;
+        socket.set_option(tcp::no_delay(true), ec);  // like Slack's edge: no Nagle on small frames
         // The proxy's own connections are Socket Mode links, not Web API clients.
         if (!is_proxy_peer(socket)) {
             std::lock_guard lock(mu);
@@ -258,6 +259,8 @@ asio::awaitable<void> fake_slack::impl::proxy_accept_loop() {
         }
         auto [cec] = co_await link->server.async_connect(acceptor.local_endpoint(), tuple_awaitable);
         if (cec) continue;
+        link->client.set_option(tcp::no_delay(true), cec);
+        link->server.set_option(tcp::no_delay(true), cec);
         asio::co_spawn(ioc, pump(link, true), asio::detached);
         asio::co_spawn(ioc, pump(link, false), asio::detached);
     }
@@ -374,6 +377,9 @@ void fake_slack::impl::on_client_text(int peer_id, const std::string& text) {
     r.connection = peer_id;
     if (auto it = pending.find(r.envelope_id); it != pending.end()) {
         r.latency_ms = std::chrono::duration<double, std::milli>(steady::now() - it->second.sent).count();
+        const auto& sent = it->second.payload;
+        if (sent.is_object() && sent.contains("event_id") && sent["event_id"].is_string())
+            r.event_id = sent["event_id"];
         pending.erase(it);
     }
     acks.push_back(std::move(r));

@@ -30,6 +30,7 @@ struct recorded_request {
 struct recorded_ack {
     std::string envelope_id;
     nlohmann::json payload;  ///< null when the ack carried none
+    std::string event_id;    ///< the acked events_api envelope's event_id (redeliveries keep it)
     int connection = 0;
     double latency_ms = 0;   ///< from our send of the envelope to the ack's arrival
 };

@@ -1,0 +1,131 @@
+// Crash and restart: `incident-bot run` is killed with SIGKILL at random points while the fake
+// Slack streams channel messages, then restarted on the same database. Every acked event must
+// be stored exactly once (acks come only after the commit; redeliveries of committed but
+// unacked events are recognised), and the file must pass the integrity check.
+#include <atomic>
+#include <map>
+#include <random>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+#include "incident_bot/store/store.hpp"
+#include "child_process.hpp"
+
+namespace incident_bot::testing {
+namespace {
+
+using json = nlohmann::json;
+
+json message_event(int seed, int i) {
+    return {{"type", "event_callback"},
+            {"event_id", "EvCR" + std::to_string(seed) + "x" + std::to_string(i)},
+            {"event",
+             {{"type", "message"},
+              {"channel", "C0INC"},
+              {"user", "U0BEN"},
+              {"text", "update " + std::to_string(i) + ": error rate falling"},
+              {"ts", std::to_string(1796000000 + i) + ".000200"}}}};
+}
+
+// Sends one message envelope per millisecond or so until stopped, whether or not the bot is
+// connected (the fake keeps unacked envelopes and redelivers them, like Slack).
+class event_stream {
+public:
+    event_stream(fake_slack& fake, int seed)
+        : thread_([this, &fake, seed] {
+              while (!stop_) {
+                  fake.send_envelope("events_api", message_event(seed, sent_++));
+                  std::this_thread::sleep_for(1ms);
+              }
+          }) {}
+    ~event_stream() { stop(); }
+    void stop() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+    int sent() const { return sent_; }
+
+private:
+    std::atomic<bool> stop_{false};
+    std::atomic<int> sent_{0};
+    std::thread thread_;
+};
+
+void run_crash_scenario(int seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937 rng(static_cast<std::uint32_t>(seed));
+    fake_slack_options opts;
+    // Long enough for a restart under sanitizers to fit in Slack's three retries.
+    opts.redeliver_after = 1500ms;
+    fake_slack fake(opts);
+    const auto db = temp_path("ib-crash-" + std::to_string(seed) + ".db");
+    const auto env = slack_env(fake, "xapp-1-A0001-test", db);
+    const auto start_bot = [&] {
+        // The fake must have seen the previous process's socket die before we wait for a hello.
+        const auto until = std::chrono::steady_clock::now() + 10s;
+        while (fake.live_connections() > 0 && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(5ms);
+        auto p = std::make_unique<process>(std::vector<std::string>{"run"}, env);
+        EXPECT_TRUE(fake.wait_for_connections(1, 30s));
+        return p;
+    };
+
+    auto bot = start_bot();
+    const auto declared = fake.send_envelope(
+        "slash_commands",
+        json{{"command", "/incident"}, {"text", "declare sev2 Checkout errors"}, {"user_id", "U0ANA"},
+             {"channel_id", "C0INC"}, {"team_id", "T1"}, {"response_url", "https://hooks.invalid/x"}});
+    ASSERT_TRUE(fake.wait_for_ack(declared, 20s));
+
+    event_stream stream(fake, seed);
+    std::uniform_int_distribution<int> delay_ms(50, 600);
+    for (int crash = 0; crash < 2; ++crash) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+        kill(bot->pid, SIGKILL);
+        bot->finish();
+        bot = start_bot();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    stream.stop();
+    // Redeliveries drain the envelopes that died with a process (or Slack gives up on them).
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (fake.unacked() > 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(fake.unacked(), 0u);
+    kill(bot->pid, SIGTERM);
+    const auto [status, err] = bot->finish();
+    EXPECT_EQ(status, 0) << err;
+
+    std::map<std::string, int> stored;  // ts -> rows
+    {
+        store s(db, open_mode::read_only);
+        for (const auto& e : s.list_timeline(1))
+            if (e.source == entry_source::message) ++stored[e.ts];
+        EXPECT_EQ(s.integrity_check(), std::vector<std::string>{});
+    }
+    std::set<std::string> acked;
+    std::set<int> acking_connections;
+    for (const auto& a : fake.acks())
+        if (!a.event_id.empty()) {
+            acked.insert(a.event_id);
+            acking_connections.insert(a.connection);
+        }
+    ASSERT_GT(acked.size(), 0u);
+    for (const auto& event_id : acked) {
+        const int i = std::stoi(event_id.substr(event_id.find('x') + 1));
+        EXPECT_EQ(stored[message_event(seed, i)["event"]["ts"]], 1) << event_id << " acked but not stored once";
+    }
+    for (const auto& [ts, rows] : stored) EXPECT_EQ(rows, 1) << ts;
+    EXPECT_LE(stored.size(), static_cast<std::size_t>(stream.sent()));
+    // Each of the three processes acked events of its own.
+    EXPECT_GE(acking_connections.size(), 3u);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+}
+
+TEST(CrashRestart, AckedEventsSurviveSigkillExactlyOnce) {
+    for (int seed : {1, 2, 3}) run_crash_scenario(seed);
+}
+
+}  // namespace
+}  // namespace incident_bot::testing

@@ -68,6 +68,28 @@ TEST(WebApi, HonoursRetryAfterOn429) {
     EXPECT_EQ(bot.api().stats().rate_limited, 1u);
 }
 
+TEST(WebApi, RefusesCallsBeyondThePendingLimitAtOnceAndLosesNoneItTook) {
+    fake_slack fake;
+    fake.fail_next("chat.update", 429, 2, /*retry_after_s=*/2);  // keeps the first two pending
+    auto cfg = fast_config(fake);
+    cfg.web_api.max_pending = 2;
+    bot_under_test bot(cfg);
+    ASSERT_TRUE(bot.wait_for_hellos(1, 10s));  // its apps.connections.open is no longer pending
+    const json args = {{"channel", "C1"}, {"ts", "1.2"}, {"text", "x"}};
+    std::promise<api_result> first, second;
+    bot.api().call("chat.update", args, [&](const api_result& r) { first.set_value(r); });
+    bot.api().call("chat.update", args, [&](const api_result& r) { second.set_value(r); });
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto refused = bot.call("chat.update", args);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+    EXPECT_FALSE(refused.ok);
+    EXPECT_EQ(refused.error, "queue_full");
+    EXPECT_TRUE(bot.logs().contains("chat.update: refused, 2 calls already pending"));
+    const auto r1 = first.get_future().get(), r2 = second.get_future().get();
+    EXPECT_TRUE(r1.ok) << r1.error;
+    EXPECT_TRUE(r2.ok) << r2.error;
+}
+
 TEST(WebApi, RetriesServerErrorsThenReportsFailure) {
     fake_slack fake;
     fake.fail_next("reactions.add", 503, 2);

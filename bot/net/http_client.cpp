@@ -85,6 +85,7 @@ asio::awaitable<std::unique_ptr<http_client::connection>> http_client::async_con
     }
     c->lowest().expires_after(timeout_);
     co_await c->lowest().async_connect(endpoints, use_awaitable);
+    c->lowest().socket().set_option(asio::ip::tcp::no_delay(true));  // requests are small writes
     if (c->secure) {
         c->lowest().expires_after(timeout_);
         co_await c->secure->async_handshake(asio::ssl::stream_base::client, use_awaitable);

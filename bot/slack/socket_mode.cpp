@@ -142,6 +142,9 @@ public:
         auto& tcp = beast::get_lowest_layer(ws_);
         tcp.expires_after(cfg_.handshake_timeout);
         co_await tcp.async_connect(endpoints, use_awaitable);
+        // Acks are small frames written back to back: without this, Nagle holds an ack until
+        // the previous one's TCP ACK arrives, which a delayed-ACK peer sends up to 40 ms late.
+        tcp.socket().set_option(asio::ip::tcp::no_delay(true));
         if constexpr (std::is_same_v<NextLayer, net::tls_stream>) {
             net::prepare_client_stream(ws_.next_layer(), u.host);
             tcp.expires_after(cfg_.handshake_timeout);

@@ -9,6 +9,7 @@ packages=(
     libsqlitecpp-dev libsqlite3-dev
     libre2-dev
     libgtest-dev libgmock-dev
+    clang libclang-rt-14-dev
     openssl ca-certificates
 )
 

@@ -95,6 +95,46 @@ std::string nested_value(const json& channel, const char* key) {
     return obj ? detail::get_string(*obj, "value").value_or("") : "";
 }
 
+// A channel name that can only mean one folder directly under the export root. NUL needs
+// its own test: std::filesystem keeps it, but the OS sees "..\0" as "..".
+bool is_plain_folder_name(const std::string& name) {
+    // 255 is NAME_MAX on Linux; Slack caps names at 80 characters.
+    if (name.empty() || name.size() > 255 || name == "." || name == "..") return false;
+    return std::none_of(name.begin(), name.end(), [](char ch) {
+        const auto u = static_cast<unsigned char>(ch);
+        return ch == '/' || ch == '\\' || u < 0x20 || u == 0x7f;
+    });
+}
+
+// The name for an error message, with control bytes as \xNN so that it cannot hide in (or
+// rewrite) a terminal.
+std::string quoted(const std::string& name) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out = "\"";
+    for (char ch : name.substr(0, 80)) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (u < 0x20 || u == 0x7f) {
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 0xf];
+        } else {
+            out += ch;
+        }
+    }
+    return out + (name.size() > 80 ? "...\"" : "\"");
+}
+
+// True when `p`, with symbolic links followed, is `root` or below it. A path that does not
+// exist yet cannot point anywhere, so it counts as inside.
+bool inside(const fs::path& root, const fs::path& p) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(p, ec))) return true;
+    const fs::path real = fs::canonical(p, ec);
+    if (ec) return false;
+    const fs::path rel = real.lexically_relative(fs::canonical(root));
+    return !rel.empty() && *rel.begin() != "..";
+}
+
 std::vector<export_channel> read_channels(const fs::path& root, const fs::path& file) {
     const json doc = read_json(root, file);
     if (!doc.is_array()) fail(root, file, "expected a JSON array of channels");
@@ -103,9 +143,17 @@ std::vector<export_channel> read_channels(const fs::path& root, const fs::path& 
         const json& c = doc[i];
         const auto id = detail::get_string(c, "id");
         const auto name = detail::get_string(c, "name");
-        if (!id || !name || name->empty() || name->find('/') != std::string::npos ||
-            *name == "." || *name == "..")
-            fail(root, file, "channel #" + std::to_string(i + 1) + ": missing id or valid name");
+        const std::string where = "channel #" + std::to_string(i + 1);
+        if (!id || !name) fail(root, file, where + ": missing id or name");
+        // The name becomes a folder under the root, so it must stay there.
+        if (!is_plain_folder_name(*name))
+            fail(root,
+                 file,
+                 where + " " + quoted(*name) +
+                     ": not a plain folder name (no '/', '\\', '.', '..', control characters or "
+                     "over 255 bytes)");
+        if (!inside(root, root / *name))
+            fail(root, file, where + " " + quoted(*name) + ": its folder is outside the export");
         export_channel ch;
         ch.id = *id;
         ch.name = *name;
@@ -174,6 +222,8 @@ parsed_channel read_channel(const fs::path& root,
     std::sort(days.begin(), days.end());
 
     for (const auto& day : days) {
+        // A link in an unpacked archive must not make us read files from elsewhere.
+        if (!inside(root, day)) fail(root, day, "links outside the export");
         const json doc = read_json(root, day);
         if (!doc.is_array()) fail(root, day, "expected a JSON array of messages");
         for (std::size_t i = 0; i < doc.size(); ++i) {

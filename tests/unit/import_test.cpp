@@ -1,6 +1,8 @@
 #include "incident_bot/store/import.hpp"
 
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -175,6 +177,94 @@ TEST(Import, RefusesZipAndFoldersThatAreNoExport) {
     fs::create_directories(dir.path() / "empty");
     EXPECT_NE(import_error_of(s, dir.path() / "empty").find("channels.json not found"),
               std::string::npos);
+}
+
+// An export whose channels.json holds `channels` (a JSON array), next to a folder with a
+// valid day file outside it: a channel name that escapes the export would import that.
+struct hostile_export {
+    temp_dir dir;
+    fs::path root = dir.path() / "export";
+    fs::path outside = dir.path() / "outside";
+
+    explicit hostile_export(const std::string& channels) {
+        fs::create_directories(root / "inc-ok");
+        fs::create_directories(outside);
+        const std::string day =
+            R"([{"type": "message", "user": "U1", "text": "outside", "ts": "1793628150.100100"}])";
+        for (const auto& folder : {root / "inc-ok", outside, dir.path()})
+            std::ofstream(folder / "2026-11-02.json") << day;
+        std::ofstream(root / "channels.json") << channels;
+        std::ofstream(root / "users.json") << R"([{"id": "U1", "name": "ana"}])";
+    }
+};
+
+TEST(Import, RefusesChannelNamesThatAreNoPlainFolderName) {
+    // JSON string bodies; the valid channel comes first, so a refusal must also leave the
+    // store untouched (everything is validated before the first write).
+    const std::vector<std::string> names = {
+        R"(..)",
+        R"(.)",
+        R"(../outside)",
+        R"(/tmp)",
+        R"(..\u0000)",
+        R"(inc-ok\u0000)",
+        R"(..\\outside)",
+        R"(inc\\ok)",
+        R"(inc\nok)",
+        R"(inc\u001bok)",
+        R"(inc\u007fok)",
+        "",
+        std::string(256, 'a'),
+    };
+    for (const auto& name : names) {
+        SCOPED_TRACE(name);
+        hostile_export e(R"([{"id": "C1", "name": "inc-ok"}, {"id": "C2", "name": ")" + name +
+                         R"("}])");
+        store s(e.dir.file("bot.db"));
+        const auto what = import_error_of(s, e.root);
+        EXPECT_NE(what.find("channels.json: channel #2"), std::string::npos) << what;
+        EXPECT_TRUE(s.list_incidents().empty());
+        EXPECT_FALSE(s.get_user("U1"));
+    }
+}
+
+TEST(Import, RefusedNameIsShownEscaped) {
+    hostile_export e(R"([{"id": "C1", "name": "..\u0000\u001b[2J"}])");
+    store s(e.dir.file("bot.db"));
+    const auto what = import_error_of(s, e.root);
+    EXPECT_NE(what.find(R"(channels.json: channel #1 "..\x00\x1b[2J")"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\0'), std::string::npos);
+    EXPECT_EQ(what.find('\x1b'), std::string::npos);
+}
+
+TEST(Import, RefusesAChannelFolderThatLinksOutOfTheExport) {
+    hostile_export e(R"([{"id": "C1", "name": "inc-ok"}, {"id": "C2", "name": "inc-link"}])");
+    fs::create_directory_symlink(e.outside, e.root / "inc-link");
+    store s(e.dir.file("bot.db"));
+    const auto what = import_error_of(s, e.root);
+    EXPECT_NE(what.find(R"(channels.json: channel #2 "inc-link": its folder is outside)"),
+              std::string::npos)
+        << what;
+    EXPECT_TRUE(s.list_incidents().empty());
+}
+
+TEST(Import, RefusesADayFileThatLinksOutOfTheExport) {
+    hostile_export e(R"([{"id": "C1", "name": "inc-ok"}])");
+    fs::create_symlink(e.outside / "2026-11-02.json", e.root / "inc-ok" / "2026-11-03.json");
+    store s(e.dir.file("bot.db"));
+    const auto what = import_error_of(s, e.root);
+    EXPECT_NE(what.find("inc-ok/2026-11-03.json: links outside the export"), std::string::npos)
+        << what;
+    EXPECT_TRUE(s.list_incidents().empty());
+}
+
+TEST(Import, FollowsLinksThatStayInsideTheExport) {
+    hostile_export e(R"([{"id": "C1", "name": "inc-link"}])");
+    fs::create_directory_symlink(e.root / "inc-ok", e.root / "inc-link");
+    store s(e.dir.file("bot.db"));
+    const auto summary = import_slack_export(s, e.root);
+    ASSERT_EQ(summary.channels.size(), 1u);
+    EXPECT_EQ(summary.channels[0].entries, 1u);
 }
 
 }  // namespace

@@ -289,6 +289,64 @@ TEST(RuleFile, AppliesDefinesAndIgnores) {
     EXPECT_EQ(set.scan("sloppy joe. so sloppy").size(), 1u);
 }
 
+// `count` defines d00..dNN where each one uses the one before twice, so the expanded text
+// doubles at each step ("d" names sort in file order, which is how defines are read).
+std::string doubling_defines(int count) {
+    std::string out = R"("define": {"d00": "ab")";
+    auto name = [](int i) { return std::string(i < 10 ? "d0" : "d") + std::to_string(i); };
+    for (int i = 1; i < count; ++i)
+        out += ", \"" + name(i) + "\": \"{" + name(i - 1) + "}{" + name(i - 1) + "}\"";
+    return out + "}, ";
+}
+
+TEST(RuleFile, RefusesDefinesThatDoubleOutOfBounds) {
+    // d13 is the first past 64 KB: lengths go 2, 14, 38, ... 49142, 98294. Sixty of them
+    // would be an exabyte.
+    auto msg = parse_error(rule_file(good_rule, doubling_defines(60)));
+    EXPECT_NE(msg.find("team.json: define \"d13\": pattern is longer than 65536 bytes once "
+                       "{d12} is expanded"),
+              std::string::npos)
+        << msg;
+}
+
+TEST(RuleFile, RefusesPatternsThatRepeatADefineOutOfBounds) {
+    const std::string big = R"("define": {"big": ")" + std::string(2000, 'x') + R"("}, )";
+    std::string many;
+    for (int i = 0; i < 40; ++i) many += "{big}";
+    auto msg = parse_error(rule_file(R"({"id": "huge", "category": "character", "patterns": [")" +
+                                         many + R"("], "why": "w", "suggestions": ["s"]})",
+                                     big));
+    EXPECT_NE(msg.find("rule \"huge\": pattern is longer than 65536 bytes once {big} is expanded"),
+              std::string::npos)
+        << msg;
+
+    msg = parse_error(rule_file(good_rule, big + R"("ignore": [")" + many + R"("], )"));
+    EXPECT_NE(msg.find("top-level ignore: pattern is longer"), std::string::npos) << msg;
+    msg = parse_error(rule_file(R"({"id": "ign", "category": "character", "patterns": ["x"],
+                                    "ignore": [")" +
+                                    many + R"("], "why": "w", "suggestions": ["s"]})",
+                                big));
+    EXPECT_NE(msg.find("rule \"ign\" ignore: pattern is longer"), std::string::npos) << msg;
+    msg = parse_error(rule_file(R"({"id": "raw", "category": "character", "patterns": [")" +
+                                std::string(70000, 'x') + R"("], "why": "w",
+                                "suggestions": ["s"]})"));
+    EXPECT_NE(msg.find("rule \"raw\": pattern is longer than 65536 bytes"), std::string::npos)
+        << msg;
+}
+
+TEST(RuleFile, AcceptsDefinesUpToTheBound) {
+    // d12 expands to 49142 bytes (4096 "ab"s in groups) and still compiles and matches.
+    auto set = rule_set::parse(rule_file(R"({"id": "deep", "category": "character",
+                                             "patterns": ["\\b{d12}\\b"], "why": "w",
+                                             "suggestions": ["s"]})",
+                                         doubling_defines(13)),
+                               "team.json");
+    std::string text;
+    for (int i = 0; i < 4096; ++i) text += "ab";
+    EXPECT_EQ(set.scan(text).size(), 1u);
+    EXPECT_TRUE(set.scan(text.substr(2)).empty());
+}
+
 TEST(LintDocument, ReportsLineAndColumn) {
     const std::string doc = "# Timeline\n\nAt 14:05 someone\nbroke prod.\n\nIt was human error.\n";
     auto f = scan_document(rules(), doc);

@@ -4,8 +4,9 @@ namespace incident_bot {
 
 bool dedupe_set::insert(const std::string& id, clock::time_point now) {
     expire(now);
-    if (!seen_.emplace(id, now).second) return false;
-    order_.emplace_back(now, id);
+    const auto k = key(id);
+    if (!seen_.emplace(k, now).second) return false;
+    order_.emplace_back(now, k);
     return true;
 }
 

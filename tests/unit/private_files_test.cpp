@@ -1,26 +1,21 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "incident_bot/private_files.hpp"
+#include "store_fixtures.hpp"
 
 namespace incident_bot {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct temp_dir {
-    fs::path dir = fs::temp_directory_path() / ("ib-private-" + std::to_string(::getpid()));
-    temp_dir() { fs::create_directories(dir); }
-    ~temp_dir() { fs::remove_all(dir); }
-};
+using testing::temp_dir;
 
 TEST(PrivateFiles, NewDatabaseFileIsOwnerOnlyWhateverTheUmask) {
     temp_dir t;
-    const auto path = (t.dir / "bot.db").string();
+    const auto path = t.file("bot.db");
     const mode_t old = ::umask(022);
     create_private_file(path);
     ::umask(old);
@@ -31,7 +26,7 @@ TEST(PrivateFiles, NewDatabaseFileIsOwnerOnlyWhateverTheUmask) {
 
 TEST(PrivateFiles, ExistingFileIsLeftAsItIs) {
     temp_dir t;
-    const auto path = (t.dir / "bot.db").string();
+    const auto path = t.file("bot.db");
     std::ofstream(path) << "data";
     create_private_file(path);
     EXPECT_EQ(fs::file_size(path), 4u);
@@ -39,7 +34,7 @@ TEST(PrivateFiles, ExistingFileIsLeftAsItIs) {
 
 TEST(PrivateFiles, WarnsWhenOthersCanReadOrWrite) {
     temp_dir t;
-    const auto path = (t.dir / "config.json").string();
+    const auto path = t.file("config.json");
     std::ofstream(path) << "{}";
     fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                               fs::perms::others_read);

@@ -13,6 +13,7 @@
 #include <map>
 #include <random>
 
+#include "bench_stats.hpp"
 #include "bot_harness.hpp"
 #include "child_process.hpp"
 #include "incident_bot/store/store.hpp"
@@ -40,12 +41,6 @@ json message_event(int i) {
 json slash(const std::string& text) {
     return {{"command", "/incident"}, {"text", text},    {"user_id", "U0ANA"},
             {"channel_id", "C0INC"},  {"team_id", "T1"}, {"response_url", "https://hooks.invalid/x"}};
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
 // Refreshes, drops and 429 bursts at random moments (seeded), until stopped.

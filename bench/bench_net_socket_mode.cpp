@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <sys/resource.h>
 
+#include "bench_stats.hpp"
 #include "bot_harness.hpp"
 
 using namespace incident_bot;
@@ -24,12 +25,6 @@ nlohmann::json event(int i) {
               {"user", "U1"},
               {"text", "checkout latency p99 is back under 300ms after the rollback"},
               {"ts", "1700000000." + std::to_string(100000 + i)}}}};
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
 long peak_rss_mb() {

@@ -293,7 +293,7 @@ namespace detail {
 struct ack_state {
     std::atomic<bool> done{false};
     std::string envelope_id;
-    std::string event_id;
+    std::string dedupe_key;  // its event_id, or the envelope_id when it has none
     std::weak_ptr<connection> conn;
     std::weak_ptr<socket_mode_client::impl> client;
     asio::any_io_executor ex;
@@ -315,8 +315,7 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
           log(l),
           handler(std::move(h)),
           tls(net::make_client_tls(c.ca_file)),
-          envelope_ids(c.socket_mode.dedupe_ttl),
-          event_ids(c.socket_mode.dedupe_ttl),
+          seen(c.socket_mode.dedupe_ttl),
           done_cv(ex) {}
 
     asio::awaitable<void> run_slot(int slot);
@@ -334,8 +333,10 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     const logger& log;
     envelope_handler handler;
     std::shared_ptr<asio::ssl::context> tls;
-    dedupe_set envelope_ids;
-    dedupe_set event_ids;
+    // Keyed by event_id, or envelope_id when there is none (slash commands, interactivity):
+    // an unacked envelope comes back with both unchanged, a retried event with a new
+    // envelope_id and the same event_id.
+    dedupe_set seen;
     socket_mode_stats stats;
     bool stopping = false;
     run_outcome outcome;
@@ -358,8 +359,7 @@ void ack_handle::reject() const {
     asio::post(state_->ex, [s = state_] {
         if (s->deadline) s->deadline->cancel();
         if (auto client = s->client.lock()) {
-            client->envelope_ids.erase(s->envelope_id);
-            if (!s->event_id.empty()) client->event_ids.erase(s->event_id);
+            client->seen.erase(s->dedupe_key);
             client->log.warn("socket_mode", "envelope " + s->envelope_id +
                                                 " not acked; Slack will redeliver it");
         }
@@ -373,8 +373,7 @@ void socket_mode_client::impl::write_ack(detail::ack_state& s, const json& paylo
         // The envelope's socket is gone; an ack on another socket is not accepted, so the
         // event comes back as a retry and is handled then.
         log.warn("socket_mode", "ack for " + s.envelope_id + " lost: its connection closed");
-        event_ids.erase(s.event_id);
-        envelope_ids.erase(s.envelope_id);
+        seen.erase(s.dedupe_key);
         return;
     }
     bool dropped = false;
@@ -428,10 +427,9 @@ void socket_mode_client::impl::on_frame(const std::shared_ptr<connection>& conn,
 
 void socket_mode_client::impl::dispatch(const std::shared_ptr<connection>& conn, envelope env) {
     ++stats.envelopes;
-    const std::string event_id = env.event_id();
-    const bool new_envelope = envelope_ids.insert(env.envelope_id);
-    const bool new_event = event_id.empty() || !new_envelope || event_ids.insert(event_id);
-    if (!new_envelope || !new_event) {
+    std::string key = env.event_id();
+    if (key.empty()) key = env.envelope_id;
+    if (!seen.insert(key)) {
         // Ack duplicates too, or Slack keeps retrying them.
         ++stats.duplicates;
         log.debug("socket_mode", "duplicate " + env.type + " " + env.envelope_id +
@@ -444,7 +442,7 @@ void socket_mode_client::impl::dispatch(const std::shared_ptr<connection>& conn,
 
     auto state = std::make_shared<detail::ack_state>();
     state->envelope_id = env.envelope_id;
-    state->event_id = event_id;
+    state->dedupe_key = std::move(key);
     state->conn = conn;
     state->client = weak_from_this();
     state->ex = ex;

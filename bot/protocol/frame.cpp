@@ -1,5 +1,7 @@
 #include "protocol/frame.hpp"
 
+#include "protocol/json_parse.hpp"
+
 namespace incident_bot {
 
 using json = nlohmann::json;
@@ -25,7 +27,7 @@ long long integer_field(const json& obj, const char* key) {
 }  // namespace
 
 frame parse_frame(std::string_view text) {
-    json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    json doc = parse_json(text);
     // nlohmann rejects ill-formed UTF-8 inside strings, so this covers non-UTF-8 too.
     if (doc.is_discarded()) return bad_frame{"not valid JSON or not UTF-8", {}};
     if (!doc.is_object()) return bad_frame{"not a JSON object", {}};

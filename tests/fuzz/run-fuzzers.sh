@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 seconds=${1:-20}
-fuzzers=${FUZZERS:-"socket_mode_envelope slash_command block_actions slack_export rule_file config_file lint"}
+fuzzers=${FUZZERS:-"socket_mode_envelope slash_command block_actions slack_export rule_file config_file lint json_parse"}
 # Per-input limits: 2 GB RSS (ASan's shadow included), 10 s per input.
 rss_limit_mb=${RSS_LIMIT_MB:-2048}
 timeout=${TIMEOUT:-10}

@@ -13,6 +13,7 @@
 
 #include "../fuzz/block_actions_harness.hpp"
 #include "../fuzz/config_file_harness.hpp"
+#include "../fuzz/json_parse_harness.hpp"
 #include "../fuzz/lint_harness.hpp"
 #include "../fuzz/rule_file_harness.hpp"
 #include "../fuzz/slack_export_harness.hpp"
@@ -63,6 +64,7 @@ TEST(FuzzRegressions, SlackExport) { replay("slack_export", fuzz::run_slack_expo
 TEST(FuzzRegressions, RuleFile) { replay("rule_file", fuzz::run_rule_file); }
 TEST(FuzzRegressions, ConfigFile) { replay("config_file", fuzz::run_config_file); }
 TEST(FuzzRegressions, Lint) { replay("lint", fuzz::run_lint); }
+TEST(FuzzRegressions, JsonParse) { replay("json_parse", fuzz::run_json_parse); }
 
 // What the fixes promise, spelled out next to the raw inputs.
 

@@ -1,0 +1,80 @@
+// parse_json must give what nlohmann's parser gives, for good and bad input alike.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "../fuzz/json_parse_harness.hpp"
+
+namespace incident_bot {
+namespace {
+
+using json = nlohmann::json;
+
+::testing::AssertionResult parses_like_nlohmann(const std::string& text) {
+    if (fuzz::same_json(parse_json(text), json::parse(text, nullptr, false)))
+        return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << "differs for " << json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::vector<std::string> fixtures() {
+    std::vector<std::string> out;
+    for (const auto& f : std::filesystem::directory_iterator(INCIDENT_BOT_SOURCE_DIR "/tests/data/fixtures")) {
+        if (f.path().extension() != ".json") continue;
+        std::ifstream in(f.path(), std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        out.push_back(ss.str());
+    }
+    return out;
+}
+
+TEST(ParseJson, SlackFixturesParseAsWithNlohmann) {
+    const auto docs = fixtures();
+    ASSERT_GT(docs.size(), 30u);
+    for (const auto& d : docs) {
+        EXPECT_FALSE(parse_json(d).is_discarded());
+        EXPECT_TRUE(parses_like_nlohmann(d));
+    }
+}
+
+TEST(ParseJson, EdgeCasesParseAsWithNlohmann) {
+    const std::string deep(2000, '[');
+    for (const std::string& text : std::vector<std::string>{
+             "", " ", "nul", "{", "[1,2", "{} x", "{}  \n", "[] []", "\xEF\xBB\xBF{}", "{\"a\":1,\"a\":2}",
+             "\"\\u0000 nul inside\"", "\"\\ud800\"", "\"\\udc00\\ud800\"", "\"\\ud83d\\ude00\"", "\"\xff\"",
+             "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"tab\tin string\"", "0", "-0", "-0.0", "01", "1.", ".5",
+             "1e999", "-1e999", "1.5e-400", "1E2", "0.1", "18446744073709551615", "18446744073709551616",
+             "-9223372036854775808", "-9223372036854775809", "9223372036854775807", "9223372036854775808",
+             "123456789012345678901234567890", "true", "falsey", "null", "[true,false,null]",
+             "{\"k\":{\"nested\":[1,{\"x\":-2.5}]}}", "{\"\":\"empty key\"}", deep, deep + std::string(2000, ']'),
+         })
+        EXPECT_TRUE(parses_like_nlohmann(text));
+}
+
+// Byte flips, insertions and truncations of real payloads: most are invalid, some are
+// valid in surprising ways; either way both parsers must agree.
+TEST(ParseJson, MutatedFixturesParseAsWithNlohmann) {
+    const auto docs = fixtures();
+    std::mt19937 rng(11);
+    const std::string interesting = "{}[]\",:0-e.\\u\xff\xc3\x80 tfn";
+    for (int i = 0; i < 10'000; ++i) {
+        std::string d = docs[rng() % docs.size()];
+        for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0 && !d.empty(); --edits) {
+            const std::size_t at = rng() % d.size();
+            const char c = interesting[rng() % interesting.size()];
+            switch (rng() % 3) {
+                case 0: d[at] = c; break;
+                case 1: d.insert(at, 1, c); break;
+                default: d.resize(at); break;
+            }
+        }
+        ASSERT_TRUE(parses_like_nlohmann(d)) << " (mutation " << i << ")";
+    }
+}
+
+}  // namespace
+}  // namespace incident_bot

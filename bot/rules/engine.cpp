@@ -14,6 +14,7 @@
 #include <re2/set.h>
 
 #include "incident_bot/rules/engine.hpp"
+#include "rules/normalize.hpp"
 
 namespace incident_bot {
 
@@ -309,8 +310,8 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
     std::vector<finding> out;
     scan_buffers& buf = scratch;
     const normalized_text& n = buf.text;
-    normalize(text, buf.text);
-    const re2::StringPiece whole(n.text.data(), n.text.size());
+    const std::string_view norm(n.text.data(), detail::normalize_into(text, buf.text));
+    const re2::StringPiece whole(norm.data(), norm.size());
     std::vector<int>& hits = buf.hits;
     if (!impl_->set->Match(whole, &hits)) return out;
     std::sort(hits.begin(), hits.end());
@@ -322,13 +323,13 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
         const rule& r = impl_->rules[pat.rule_index];
         std::size_t pos = 0;
         re2::StringPiece m;
-        while (pos <= n.text.size() &&
-               pat.re->Match(whole, pos, n.text.size(), RE2::UNANCHORED, &m, 1)) {
-            std::size_t b = static_cast<std::size_t>(m.data() - n.text.data());
+        while (pos <= norm.size() &&
+               pat.re->Match(whole, pos, norm.size(), RE2::UNANCHORED, &m, 1)) {
+            std::size_t b = static_cast<std::size_t>(m.data() - norm.data());
             std::size_t e = b + m.size();
             pos = e > b ? e : b + 1;
-            while (b < e && is_trim(n.text[b])) ++b;
-            while (e > b && is_trim(n.text[e - 1])) --e;
+            while (b < e && is_trim(norm[b])) ++b;
+            while (e > b && is_trim(norm[e - 1])) --e;
             if (b == e) continue;
 
             // Overlaps first: they are cheap to test and a claimed span needs no ignore pass.
@@ -337,10 +338,10 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
             if (overlaps) continue;
 
             std::size_t s0 = b;
-            while (s0 > 0 && !is_boundary(n.text[s0 - 1])) --s0;
+            while (s0 > 0 && !is_boundary(norm[s0 - 1])) --s0;
             std::size_t s1 = e;
-            while (s1 < n.text.size() && !is_boundary(n.text[s1])) ++s1;
-            const std::string_view sentence(n.text.data() + s0, s1 - s0);
+            while (s1 < norm.size() && !is_boundary(norm[s1])) ++s1;
+            const std::string_view sentence = norm.substr(s0, s1 - s0);
             if (any_match(impl_->ignores[pat.rule_index], sentence)) continue;
             taken.emplace_back(b, e);
 

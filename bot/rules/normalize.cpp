@@ -5,7 +5,7 @@
 #include <array>
 #include <cstring>
 
-#include "incident_bot/rules/engine.hpp"
+#include "rules/normalize.hpp"
 
 namespace incident_bot {
 namespace {
@@ -40,17 +40,30 @@ constexpr std::array<typo, 62> typos{{
     {"thats", "that is"},     {"whats", "what is"},
 }};
 
-// Cheap pre-check so most words skip the table: for each (first letter, second letter or
-// end of word), a bit per word length that occurs in the table.
+// Words are looked up by key: first letter and second letter or end of word. A bit per word
+// length that occurs under a key lets most words skip the table; the rest are compared only
+// with the entries under their key (the table in key order, with where each key starts).
 constexpr std::size_t typo_key(char first, char second) {
     return static_cast<std::size_t>(first - 'a') * 27 +
            (second >= 'a' && second <= 'z' ? static_cast<std::size_t>(second - 'a') + 1 : 0);
 }
-constexpr std::array<std::uint32_t, 26 * 27> typo_lengths = [] {
-    std::array<std::uint32_t, 26 * 27> a{};
-    for (const auto& t : typos)
-        a[typo_key(t.from[0], t.from.size() > 1 ? t.from[1] : 0)] |= 1u << t.from.size();
-    return a;
+constexpr std::size_t typo_key(std::string_view word) {
+    return typo_key(word[0], word.size() > 1 ? word[1] : 0);
+}
+struct typo_buckets {
+    std::array<std::uint32_t, 26 * 27> lengths;
+    std::array<typo, typos.size()> sorted;
+    std::array<std::uint8_t, 26 * 27 + 1> begin;  // sorted[begin[k], begin[k + 1]) has key k
+};
+constexpr typo_buckets typo_index = [] {
+    typo_buckets t{};
+    for (const auto& ty : typos) t.lengths[typo_key(ty.from)] |= 1u << ty.from.size();
+    for (const auto& ty : typos) ++t.begin[typo_key(ty.from) + 1];
+    for (std::size_t k = 1; k < t.begin.size(); ++k) t.begin[k] += t.begin[k - 1];
+    std::array<std::uint8_t, 26 * 27> next{};
+    for (std::size_t k = 0; k < next.size(); ++k) next[k] = t.begin[k];
+    for (const auto& ty : typos) t.sorted[next[typo_key(ty.from)]++] = ty;
+    return t;
 }();
 
 constexpr bool is_alpha(char c) {
@@ -82,11 +95,15 @@ class normalizer {
 public:
     normalizer(std::string_view in, normalized_text& out) : in_(in), out_(out) {
         // Written through raw pointers with one capacity check per byte: this loop is most
-        // of the cost of scanning a clean message.
-        grow(in.size() + in.size() / 2 + 64);
+        // of the cost of scanning a clean message. Buffers left from an earlier message are
+        // reused as they are; growing them would zero-fill every byte first.
+        attach();
+        const std::size_t need = in.size() + in.size() / 2 + 64;
+        if (cap_ < need) grow(need);
     }
 
-    void run() {
+    // Returns the length of the text; the buffers may be longer.
+    std::size_t run() {
         bool line_start = true;
         std::size_t i = 0;
         while (i < in_.size()) {
@@ -142,9 +159,7 @@ public:
         }
         flush_word();
         while (n_ > 0 && (t_[n_ - 1] == ' ' || t_[n_ - 1] == '\n')) pop();
-        out_.text.resize(n_);
-        out_.source_begin.resize(n_);
-        out_.source_end.resize(n_);
+        return n_;
     }
 
 private:
@@ -164,10 +179,13 @@ private:
         out_.text.resize(cap);
         out_.source_begin.resize(cap);
         out_.source_end.resize(cap);
+        attach();
+    }
+    void attach() {
         t_ = out_.text.data();
         b_ = out_.source_begin.data();
         e_ = out_.source_end.data();
-        cap_ = cap;
+        cap_ = std::min({out_.text.size(), out_.source_begin.size(), out_.source_end.size()});
     }
     // Letters and digits are most of any message, so a run of them is copied through local
     // pointers (a char store may alias the members) after one capacity check: the run is
@@ -319,6 +337,10 @@ private:
     }
 
     bool bare_url(std::size_t i) const {
+        // Most words starting with h or w are not URLs ("who", "what", "he"): the second
+        // byte settles them before the full comparisons.
+        if (i + 1 < in_.size() && lower(in_[i + 1]) != 't' && lower(in_[i + 1]) != 'w')
+            return false;
         auto ci_starts = [&](std::string_view p) {
             if (in_.size() - i < p.size()) return false;
             for (std::size_t k = 0; k < p.size(); ++k)
@@ -450,10 +472,11 @@ private:
 
         const std::size_t len = n_ - start;
         if (len == 0 || len > 12 || !is_alpha(t_[start])) return;
-        if (!(typo_lengths[typo_key(t_[start], len > 1 ? t_[start + 1] : 0)] & (1u << len)))
-            return;
         const std::string_view word(t_ + start, len);
-        for (const auto& ty : typos) {
+        const std::size_t key = typo_key(word);
+        if (!(typo_index.lengths[key] & (1u << len))) return;
+        for (std::size_t k = typo_index.begin[key]; k < typo_index.begin[key + 1]; ++k) {
+            const typo& ty = typo_index.sorted[k];
             if (ty.from != word) continue;
             const std::uint32_t b = b_[start];
             const std::uint32_t e = e_[n_ - 1];
@@ -476,8 +499,15 @@ private:
 
 }  // namespace
 
+std::size_t detail::normalize_into(std::string_view text, normalized_text& buffers) {
+    return normalizer(text, buffers).run();
+}
+
 void normalize(std::string_view text, normalized_text& out) {
-    normalizer(text, out).run();
+    const std::size_t n = detail::normalize_into(text, out);
+    out.text.resize(n);
+    out.source_begin.resize(n);
+    out.source_end.resize(n);
 }
 
 normalized_text normalize(std::string_view text) {

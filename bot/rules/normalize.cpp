@@ -125,7 +125,7 @@ public:
                 const bool url_start = (c == 'H' || c == 'W' ||
                                         ((c == 'h' || c == 'w') && word_start_ == npos)) &&
                                        (i == 0 || !is_alnum(in_[i - 1])) && bare_url(i);
-                i = url_start ? skip_url(i) : word(i);
+                i = url_start ? skip_url(i) : words(i);
                 continue;
             }
             if (c == ' ') {
@@ -187,26 +187,50 @@ private:
         e_ = out_.source_end.data();
         cap_ = std::min({out_.text.size(), out_.source_begin.size(), out_.source_end.size()});
     }
-    // Letters and digits are most of any message, so a run of them is copied through local
-    // pointers (a char store may alias the members) after one capacity check: the run is
-    // no longer than the rest of the input.
-    std::size_t word(std::size_t i) {
-        const std::size_t size = in_.size();
-        if (cap_ - n_ < size - i) [[unlikely]]
-            grow(std::max(cap_ * 2, n_ + size - i));
-        if (word_start_ == npos) word_start_ = n_;
+    // Letters and digits are most of any message, and most of the rest are single spaces
+    // between words, so runs of words are copied here on locals: a char store may alias the
+    // members, which the general loop would reload at every byte. One capacity check covers
+    // a run of letters, which is no longer than the rest of the input. Returns where the run
+    // stops: at anything but a single space before a plain word.
+    std::size_t words(std::size_t i) {
         const char* in = in_.data();
-        char* t = t_ + n_;
-        std::uint32_t* b = b_ + n_;
-        std::uint32_t* e = e_ + n_;
-        std::size_t j = i;
-        for (char c; j < size && (c = word_char(in[j])) != 0; ++j) {
-            *t++ = c;
-            *b++ = static_cast<std::uint32_t>(j);
-            *e++ = static_cast<std::uint32_t>(j + 1);
+        const std::size_t size = in_.size();
+        std::size_t n = n_;
+        std::size_t start = word_start_ == npos ? n : word_start_;
+        for (;;) {
+            if (cap_ - n < size - i) [[unlikely]] {
+                n_ = n;
+                grow(std::max(cap_ * 2, n + size - i));
+            }
+            char* t = t_;
+            std::uint32_t* b = b_;
+            std::uint32_t* e = e_;
+            std::size_t j = i;
+            for (char c; j < size && (c = word_char(in[j])) != 0; ++j, ++n) {
+                t[n] = c;
+                b[n] = static_cast<std::uint32_t>(j);
+                e[n] = static_cast<std::uint32_t>(j + 1);
+            }
+            n_ = n;
+            word_start_ = start;
+            if (j + 1 >= size || in[j] != ' ' || !plain_word_start(j + 1)) return j;
+            // As space() would: the word ends (it ends in a letter or digit even after the
+            // fixes, so the space is always kept) and the next one starts after the space.
+            flush_word();
+            n = n_;
+            if (n == cap_) [[unlikely]]
+                grow(cap_ * 2);
+            t_[n] = ' ';
+            b_[n] = static_cast<std::uint32_t>(j);
+            e_[n] = static_cast<std::uint32_t>(j + 1);
+            start = ++n;
+            i = j + 1;
         }
-        n_ += j - i;
-        return j;
+    }
+    // A letter or digit after a space that run() would hand to words(), not to skip_url().
+    bool plain_word_start(std::size_t i) const {
+        const char c = in_[i];
+        return is_alnum(c) && !((c == 'h' || c == 'H' || c == 'w' || c == 'W') && bare_url(i));
     }
     void push(char c, std::size_t b, std::size_t e) {
         if (n_ == cap_) [[unlikely]]
@@ -410,7 +434,7 @@ private:
         push(' ', e, e);
     }
 
-    // Any other ASCII byte; letters and digits never get here, word() copies them.
+    // Any other ASCII byte; letters and digits never get here, words() copies them.
     void ascii(std::size_t i) {
         const char c = in_[i];
         switch (c) {

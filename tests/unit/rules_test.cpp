@@ -289,6 +289,26 @@ TEST(RuleFile, AppliesDefinesAndIgnores) {
     EXPECT_EQ(set.scan("sloppy joe. so sloppy").size(), 1u);
 }
 
+// An ignore pattern is matched against the finding's sentence alone, so its anchors hold
+// at the sentence's edges, and a match in another sentence does not count.
+TEST(RuleFile, IgnoresWithinTheSentenceAndItsAnchors) {
+    auto set = rule_set::parse(
+        rule_file(R"({"id": "r", "category": "character", "patterns": ["\\bsloppy\\b"],
+                      "ignore": ["^ok\\b", "fine$", "\\bnot\\b"], "why": "w",
+                      "suggestions": ["s"]})"),
+        "team.json");
+    EXPECT_TRUE(set.scan("ok so sloppy").empty());
+    EXPECT_TRUE(set.scan("yes\nok so sloppy! later").empty());
+    EXPECT_EQ(set.scan("yes. ok so sloppy").size(), 1u);  // the sentence starts at the space
+    EXPECT_EQ(set.scan("so sloppy. ok then").size(), 1u);
+    EXPECT_TRUE(set.scan("sloppy but fine").empty());
+    EXPECT_TRUE(set.scan("hm? sloppy but fine. later").empty());
+    EXPECT_EQ(set.scan("fine. sloppy").size(), 1u);
+    EXPECT_EQ(set.scan("sloppy fine code").size(), 1u);
+    EXPECT_TRUE(set.scan("not sloppy").empty());
+    EXPECT_EQ(set.scan("not now. sloppy").size(), 1u);
+}
+
 // `count` defines d00..dNN where each one uses the one before twice, so the expanded text
 // doubles at each step ("d" names sort in file order, which is how defines are read).
 std::string doubling_defines(int count) {

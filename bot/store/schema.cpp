@@ -235,7 +235,68 @@ CREATE TRIGGER timeline_fts_delete AFTER DELETE ON timeline
 END;
 )sql";
 
-constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}};
+// Version 5: a faster timeline to read and write (issue 3).
+// - The five mark columns (key_event, pinned, stage, edited, deleted) become one `flags`
+//   integer; store.cpp names the bits (entry_flag). Stepping a row costs SQLite per column,
+//   and reading 100,000 entries spent most of its time there.
+// - The search index keeps no per-row token counts (columnsize=0), which saved a b-tree
+//   insert per row at commit; bm25 tokenizes the matched rows instead, with the same ranks
+//   (https://sqlite.org/fts5.html#the_columnsize_option). It merges segments 8 at a time
+//   instead of 4 (https://sqlite.org/fts5.html#the_automerge_configuration_option).
+// Together about a third less CPU to index a message at commit (callgrind, 1,000-row
+// batches). Rebuilt as in version 4, keeping every id.
+constexpr const char* k_v5 = R"sql(
+CREATE TABLE timeline_v5 (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    ts          TEXT    NOT NULL,
+    thread_ts   TEXT,
+    kind        TEXT    NOT NULL,
+    source      TEXT    NOT NULL CHECK (source = 'message' OR source = 'edit' OR
+                        source = 'delete' OR source = 'pin' OR source = 'reaction' OR
+                        source = 'note' OR source = 'status' OR source = 'command' OR
+                        source = 'bot' OR source = 'join'),
+    user_id     TEXT,
+    text        TEXT,
+    -- 1 key event, 2 pinned, 4 edited, 8 deleted; 16 * stage (1 detection, 2 diagnosis,
+    -- 3 repair).
+    flags       INTEGER NOT NULL DEFAULT 0 CHECK (flags >= 0 AND flags < 64),
+    permalink   TEXT
+) STRICT;
+INSERT INTO timeline_v5 (id, incident_id, ts, thread_ts, kind, source, user_id, text, flags,
+                         permalink)
+SELECT id, incident_id, ts, thread_ts, kind, source, user_id, text,
+       (key_event <> 0) + 2 * (pinned <> 0) + 4 * (edited <> 0) + 8 * (deleted <> 0) +
+       CASE stage WHEN 'detection' THEN 16 WHEN 'diagnosis' THEN 32 WHEN 'repair' THEN 48
+                  ELSE 0 END,
+       permalink FROM timeline;
+DROP TABLE timeline;
+ALTER TABLE timeline_v5 RENAME TO timeline;
+CREATE UNIQUE INDEX timeline_message ON timeline (incident_id, ts)
+    WHERE source <> 'note' AND source <> 'status' AND source <> 'command';
+CREATE INDEX timeline_order ON timeline (incident_id, ts);
+
+DROP TABLE timeline_fts;
+CREATE VIRTUAL TABLE timeline_fts USING fts5 (
+    text, content = 'timeline', content_rowid = 'id', tokenize = 'porter unicode61',
+    columnsize = 0);
+INSERT INTO timeline_fts (timeline_fts, rank) VALUES ('automerge', 8);
+INSERT INTO timeline_fts (timeline_fts) VALUES ('rebuild');
+UPDATE fts_progress SET timeline_upto = (SELECT COALESCE(MAX(id), 0) FROM timeline);
+CREATE TRIGGER timeline_fts_update AFTER UPDATE OF text ON timeline
+    WHEN old.id <= (SELECT timeline_upto FROM fts_progress) BEGIN
+    INSERT INTO timeline_fts (timeline_fts, rowid, text)
+    SELECT 'delete', old.id, old.text WHERE old.text IS NOT NULL;
+    INSERT INTO timeline_fts (rowid, text) SELECT new.id, new.text WHERE new.text IS NOT NULL;
+END;
+CREATE TRIGGER timeline_fts_delete AFTER DELETE ON timeline
+    WHEN old.text IS NOT NULL AND old.id <= (SELECT timeline_upto FROM fts_progress) BEGIN
+    INSERT INTO timeline_fts (timeline_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+)sql";
+
+constexpr migration k_migrations[] = {
+    {1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}};
 
 }  // namespace
 

@@ -21,9 +21,8 @@ using std::chrono::system_clock;
 #define INCIDENT_COLUMNS                                                                    \
     "id, title, severity, status, channel, declared_at, identified_at, mitigated_at, "      \
     "resolved_at, summary, impact, commander, comms, scribe"
-#define ENTRY_COLUMNS                                                                       \
-    "id, incident_id, ts, thread_ts, kind, source, user_id, text, key_event, pinned, "      \
-    "stage, edited, deleted, permalink"
+// The incident id is not read back: both readers select by it (see read_entry).
+#define ENTRY_COLUMNS "id, ts, thread_ts, kind, source, user_id, text, flags, permalink"
 #define ACTION_COLUMNS "id, incident_id, text, owner, due, status, created_at, done_at"
 // Entries that came from Slack: the predicate of the unique index timeline_message, spelled as
 // in schema.cpp (version 4) so that SQLite matches the two and uses the index, and without
@@ -77,16 +76,17 @@ constexpr const char* set_impact = "UPDATE incidents SET impact = ?2 WHERE id = 
 // Two statements instead of one upsert: an upsert that can update `text` makes every insert
 // join the FTS table to the transaction (the update trigger might write it), and FTS5 then
 // syncs at every statement savepoint of the batch, ~9% of the ingest CPU (callgrind).
+// ?8 is the entry's flags (entry_flags below).
 constexpr const char* insert_entry =
-    "INSERT INTO timeline (incident_id, ts, thread_ts, kind, source, user_id, text, key_event, "
-    "pinned, edited, deleted, permalink) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11) "
+    "INSERT INTO timeline (incident_id, ts, thread_ts, kind, source, user_id, text, flags, "
+    "permalink) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
     "ON CONFLICT (incident_id, ts) WHERE " SLACK_ENTRY " DO NOTHING";
 // A reaction can arrive before its message (Slack does not order events); the message
-// then fills in the placeholder the reaction left. Same parameters as insert_entry.
+// then fills in the placeholder the reaction left. Same parameters as insert_entry; the
+// placeholder's marks (key event 1, pinned 2, stage 48) stay, edited and deleted are replaced.
 constexpr const char* fill_placeholder =
     "UPDATE timeline SET thread_ts = ?3, kind = ?4, source = ?5, user_id = ?6, text = ?7, "
-    "edited = ?9, deleted = ?10, permalink = ?11, pinned = pinned OR ?8, "
-    "key_event = key_event OR ?8 WHERE incident_id = ?1 AND ts = ?2 AND " SLACK_ENTRY
+    "flags = (flags & 51) | ?8, permalink = ?9 WHERE incident_id = ?1 AND ts = ?2 AND " SLACK_ENTRY
     " AND source = 'reaction' AND text IS NULL AND ?5 <> 'reaction'";
 // The row a filled-in placeholder kept (no RETURNING: SQLite buffers RETURNING rows in an
 // ephemeral table, whose creation cost ~40 us per insert on 3.40).
@@ -97,27 +97,31 @@ constexpr const char* find_entry =
 constexpr const char* list_timeline = "SELECT " ENTRY_COLUMNS
                                       " FROM timeline WHERE incident_id = ?1 AND (?2 = 0 OR "
                                       "source NOT IN ('bot', 'join')) ORDER BY ts, id";
-constexpr const char* entry_text = "SELECT text, deleted FROM timeline WHERE id = ?";
+constexpr const char* entry_text = "SELECT text, flags & 8 FROM timeline WHERE id = ?";
 constexpr const char* insert_edit =
     "INSERT INTO entry_edits (entry_id, edited_ts, editor, old_text) VALUES (?, ?, ?, ?)";
 constexpr const char* update_text =
-    "UPDATE timeline SET text = ?2, edited = 1 WHERE id = ?1 AND deleted = 0";
+    "UPDATE timeline SET text = ?2, flags = flags | 4 WHERE id = ?1 AND flags & 8 = 0";
 constexpr const char* edit_history =
     "SELECT edited_ts, editor, old_text FROM entry_edits WHERE entry_id = ? ORDER BY id";
 constexpr const char* mark_deleted =
-    "UPDATE timeline SET text = NULL, deleted = 1 WHERE id = ? AND deleted = 0";
+    "UPDATE timeline SET text = NULL, flags = flags | 8 WHERE id = ? AND flags & 8 = 0";
 constexpr const char* drop_history = "DELETE FROM entry_edits WHERE entry_id = ?";
-constexpr const char* set_pinned = "UPDATE timeline SET pinned = ?2 WHERE id = ?1";
+constexpr const char* set_pinned =
+    "UPDATE timeline SET flags = flags & ~2 | ?2 WHERE id = ?1";
 constexpr const char* insert_reaction =
     "INSERT INTO entry_reactions (entry_id, user_id, reaction, key_event, stage) "
     "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 constexpr const char* delete_reaction =
     "DELETE FROM entry_reactions WHERE entry_id = ? AND user_id = ? AND reaction = ?";
-// key_event and stage are derived from the pin and the marking reactions still present.
+// key_event and stage are derived from the pin and the marking reactions still present;
+// pinned, edited and deleted (14) stay.
 constexpr const char* derive_marks =
-    "UPDATE timeline SET key_event = pinned OR EXISTS (SELECT 1 FROM entry_reactions r "
-    "WHERE r.entry_id = ?1 AND r.key_event), stage = (SELECT r.stage FROM entry_reactions r "
-    "WHERE r.entry_id = ?1 AND r.stage IS NOT NULL ORDER BY r.id LIMIT 1) WHERE id = ?1";
+    "UPDATE timeline SET flags = flags & 14 | (flags & 2 <> 0 OR EXISTS (SELECT 1 FROM "
+    "entry_reactions r WHERE r.entry_id = ?1 AND r.key_event)) | 16 * COALESCE((SELECT CASE "
+    "r.stage WHEN 'detection' THEN 1 WHEN 'diagnosis' THEN 2 WHEN 'repair' THEN 3 END FROM "
+    "entry_reactions r WHERE r.entry_id = ?1 AND r.stage IS NOT NULL ORDER BY r.id LIMIT 1), 0) "
+    "WHERE id = ?1";
 
 constexpr const char* insert_action =
     "INSERT INTO action_items (incident_id, text, owner, due, status, created_at) "
@@ -186,6 +190,16 @@ constexpr const char* last_entry_ts =
 }  // namespace sql
 
 // ---- conversions --------------------------------------------------------------------------
+
+// Bits of timeline.flags (schema.cpp, version 5); the statements above spell them as numbers.
+namespace entry_flag {
+constexpr std::int64_t key_event = 1;
+constexpr std::int64_t pinned = 2;
+constexpr std::int64_t edited = 4;
+constexpr std::int64_t deleted = 8;
+// Two bits from here: 0 no stage, else 1 + incident_stage.
+constexpr int stage_shift = 4;
+}  // namespace entry_flag
 
 constexpr std::string_view k_status_names[] = {"investigating", "identified", "mitigated",
                                                "resolved"};
@@ -267,41 +281,36 @@ incident read_incident(const SQLite::Statement& s) {
 
 // Timeline rows are read through the C API: SQLiteCpp's Column copies a shared_ptr and makes
 // two locked calls per value, which was half the time of reading a 100,000-entry timeline.
-std::string column_string(sqlite3_stmt* s, int i) {
-    // Text first, then bytes: the documented safe order (https://sqlite.org/c3ref/column_blob.html).
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : std::string();
-}
-
-std::optional<std::string> column_opt_string(sqlite3_stmt* s, int i) {
-    if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
-    return column_string(s, i);
-}
-
+// Text first, then bytes: the documented safe order (https://sqlite.org/c3ref/column_blob.html).
 std::string_view column_view(sqlite3_stmt* s, int i) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
     return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i)))
              : std::string_view();
 }
 
-timeline_entry read_entry(sqlite3_stmt* s) {
-    timeline_entry e;
+// Sets `out` unless the value is NULL; `out` starts empty.
+void read_opt_string(sqlite3_stmt* s, int i, std::optional<std::string>& out) {
+    if (sqlite3_column_type(s, i) != SQLITE_NULL) out.emplace(column_view(s, i));
+}
+
+// Fills a default-constructed entry in place from an ENTRY_COLUMNS row of `incident_id`.
+void read_entry(sqlite3_stmt* s, std::int64_t incident_id, timeline_entry& e) {
     e.id = sqlite3_column_int64(s, 0);
-    e.incident_id = sqlite3_column_int64(s, 1);
-    e.ts = column_string(s, 2);
-    e.thread_ts = column_opt_string(s, 3);
-    e.kind = column_string(s, 4);
-    e.source = parse_entry_source(column_view(s, 5)).value_or(entry_source::message);
-    e.user = column_opt_string(s, 6);
-    e.text = column_opt_string(s, 7);
-    e.key_event = sqlite3_column_int(s, 8) != 0;
-    e.pinned = sqlite3_column_int(s, 9) != 0;
-    if (sqlite3_column_type(s, 10) != SQLITE_NULL)
-        e.stage = parse_incident_stage(column_view(s, 10));
-    e.edited = sqlite3_column_int(s, 11) != 0;
-    e.deleted = sqlite3_column_int(s, 12) != 0;
-    e.permalink = column_opt_string(s, 13);
-    return e;
+    e.incident_id = incident_id;
+    e.ts = column_view(s, 1);
+    read_opt_string(s, 2, e.thread_ts);
+    e.kind = column_view(s, 3);
+    e.source = parse_entry_source(column_view(s, 4)).value_or(entry_source::message);
+    read_opt_string(s, 5, e.user);
+    read_opt_string(s, 6, e.text);
+    const std::int64_t flags = sqlite3_column_int64(s, 7);
+    e.key_event = (flags & entry_flag::key_event) != 0;
+    e.pinned = (flags & entry_flag::pinned) != 0;
+    e.edited = (flags & entry_flag::edited) != 0;
+    e.deleted = (flags & entry_flag::deleted) != 0;
+    if (const auto stage = (flags >> entry_flag::stage_shift) & 3; stage != 0)
+        e.stage = static_cast<incident_stage>(stage - 1);
+    read_opt_string(s, 8, e.permalink);
 }
 
 action_item read_action(const SQLite::Statement& s) {
@@ -473,12 +482,21 @@ public:
         check(sqlite3_bind_text(
             s_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
     }
+    void bind_opt(int index, const std::optional<std::string>& v) {
+        if (v) bind(index, *v);
+        else check(sqlite3_bind_null(s_, index));
+    }
     /// True while there is a row.
     bool step() {
         const int rc = sqlite3_step(s_);
         if (rc == SQLITE_ROW) return true;
         if (rc != SQLITE_DONE) throw SQLite::Exception(db_, rc);
         return false;
+    }
+    /// Runs a statement that returns no rows; the number of rows it changed.
+    int exec() {
+        step();
+        return sqlite3_changes(db_);
     }
     sqlite3_stmt* get() const { return s_; }
 
@@ -702,21 +720,15 @@ std::int64_t store::impl::add_status_entry(std::int64_t incident_id,
                                            const char* kind,
                                            const std::optional<std::string>& by,
                                            std::string text) {
-    use s(*this, sql::insert_entry);
-    s->bind(1, incident_id);
-    s->bind(2, now_ts());
-    s->bind(3);
-    s->bind(4, kind);
-    s->bind(5, "status");
-    bind_opt(*s, 6, by);
-    s->bind(7, text);
-    s->bind(8, 0);
-    s->bind(9, 0);
-    s->bind(10, 0);
-    s->bind(11);
+    timeline_entry e;
+    e.incident_id = incident_id;
+    e.ts = now_ts();
+    e.kind = kind;
+    e.source = entry_source::status;
+    e.user = by;
+    e.text = std::move(text);
     // Status entries are outside the unique index, so this always inserts.
-    s->exec();
-    return db.getLastInsertRowid();
+    return insert_entry(e).value();
 }
 
 bool store::set_status(std::int64_t id,
@@ -819,39 +831,43 @@ std::optional<std::int64_t> store::add_entry(const timeline_entry& e) {
 
 namespace {
 
-void bind_entry(SQLite::Statement& s, const timeline_entry& e) {
+// The flags an entry is stored with: a pin makes a key event; reactions add marks later.
+std::int64_t entry_flags(const timeline_entry& e) {
+    return (e.pinned ? entry_flag::key_event | entry_flag::pinned : 0) |
+           (e.edited ? entry_flag::edited : 0) | (e.deleted ? entry_flag::deleted : 0);
+}
+
+void bind_entry(use_raw& s, const timeline_entry& e) {
     s.bind(1, e.incident_id);
     s.bind(2, e.ts);
-    bind_opt(s, 3, e.thread_ts);
+    s.bind_opt(3, e.thread_ts);
     s.bind(4, e.kind);
-    s.bind(5, std::string(to_string(e.source)));
-    bind_opt(s, 6, e.user);
-    bind_opt(s, 7, e.deleted ? std::nullopt : e.text);
-    s.bind(8, e.pinned ? 1 : 0);
-    s.bind(9, e.edited ? 1 : 0);
-    s.bind(10, e.deleted ? 1 : 0);
-    bind_opt(s, 11, e.permalink);
+    s.bind(5, to_string(e.source));
+    s.bind_opt(6, e.user);
+    s.bind_opt(7, e.deleted ? std::nullopt : e.text);
+    s.bind(8, entry_flags(e));
+    s.bind_opt(9, e.permalink);
 }
 
 }  // namespace
 
 std::optional<std::int64_t> store::impl::insert_entry(const timeline_entry& e) {
     {
-        use s(*this, sql::insert_entry);
-        bind_entry(*s, e);
-        if (s->exec() > 0) return db.getLastInsertRowid();
+        use_raw s(*this, sql::insert_entry);
+        bind_entry(s, e);
+        if (s.exec() > 0) return sqlite3_last_insert_rowid(db.getHandle());
     }
     // The ts is taken: by a placeholder to fill in, or by the message itself (a duplicate).
     {
-        use s(*this, sql::fill_placeholder);
-        bind_entry(*s, e);
-        if (s->exec() == 0) return std::nullopt;
+        use_raw s(*this, sql::fill_placeholder);
+        bind_entry(s, e);
+        if (s.exec() == 0) return std::nullopt;
     }
-    use placeholder(*this, sql::message_entry_id);
-    placeholder->bind(1, e.incident_id);
-    placeholder->bind(2, e.ts);
-    placeholder->executeStep();
-    return placeholder->getColumn(0).getInt64();
+    use_raw placeholder(*this, sql::message_entry_id);
+    placeholder.bind(1, e.incident_id);
+    placeholder.bind(2, e.ts);
+    placeholder.step();
+    return sqlite3_column_int64(placeholder.get(), 0);
 }
 
 std::int64_t store::add_note(std::int64_t incident_id, std::string user, std::string text) {
@@ -870,7 +886,9 @@ std::optional<timeline_entry> store::find_entry(std::int64_t incident_id, std::s
     s.bind(1, incident_id);
     s.bind(2, ts);
     if (!s.step()) return std::nullopt;
-    return read_entry(s.get());
+    timeline_entry e;
+    read_entry(s.get(), incident_id, e);
+    return e;
 }
 
 std::vector<timeline_entry> store::list_timeline(std::int64_t incident_id, timeline_view view) {
@@ -878,7 +896,7 @@ std::vector<timeline_entry> store::list_timeline(std::int64_t incident_id, timel
     s.bind(1, incident_id);
     s.bind(2, std::int64_t{view == timeline_view::human ? 1 : 0});
     std::vector<timeline_entry> out;
-    while (s.step()) out.push_back(read_entry(s.get()));
+    while (s.step()) read_entry(s.get(), incident_id, out.emplace_back());
     return out;
 }
 
@@ -955,7 +973,7 @@ bool store::set_pinned(std::int64_t entry_id, bool pinned) {
     {
         use s(*impl_, sql::set_pinned);
         s->bind(1, entry_id);
-        s->bind(2, pinned ? 1 : 0);
+        s->bind(2, pinned ? entry_flag::pinned : 0);
         if (s->exec() == 0) return false;
     }
     derive_marks(*impl_, entry_id);
@@ -1086,10 +1104,10 @@ void store::put_user(const cached_user& u) {
 // ---- dedupe ---------------------------------------------------------------------------------
 
 bool store::mark_processed(std::string_view event_id) {
-    use s(*impl_, sql::mark_processed);
-    s->bind(1, std::string(event_id));
-    s->bind(2, to_db(impl_->now_seconds()));
-    return s->exec() > 0;
+    use_raw s(*impl_, sql::mark_processed);
+    s.bind(1, event_id);
+    s.bind(2, to_db(impl_->now_seconds()));
+    return s.exec() > 0;
 }
 
 std::int64_t store::prune_processed(unix_time before) {

@@ -120,6 +120,72 @@ TEST(Store, MigrationRebuildKeepsEditsReactionsAndSearchIndex) {
     EXPECT_TRUE(s.add_entry(note));
 }
 
+TEST(Store, MigrationPacksMarksIntoFlags) {
+    temp_dir dir;
+    const auto path = dir.file("v4.db");
+    {
+        // A version 4 file with every mark column in use, and an indexed text.
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        for (const auto& m : detail::migrations())
+            if (m.version <= 4) db.exec(m.sql);
+        db.exec("PRAGMA application_id = " + std::to_string(store::application_id));
+        db.exec("PRAGMA user_version = 4");
+        db.exec(
+            "INSERT INTO incidents (title, severity, status, channel, declared_at) "
+            "VALUES ('Disk pressure', 2, 'investigating', 'C1', 1700000000)");
+        db.exec(
+            "INSERT INTO timeline (id, incident_id, ts, thread_ts, kind, source, user_id, text, "
+            "key_event, pinned, stage, edited, deleted, permalink) VALUES "
+            "(3, 1, '1700000001.000100', NULL, 'message', 'message', 'U1', 'inode usage at 98', "
+            "1, 1, 'diagnosis', 1, 0, 'https://slack.com/archives/C1/p1700000001000100'), "
+            "(5, 1, '1700000002.000100', '1700000001.000100', 'message', 'message', 'U2', NULL, "
+            "0, 0, NULL, 0, 1, NULL), "
+            "(6, 1, '1700000003.000100', NULL, 'message', 'reaction', 'U3', NULL, 1, 0, 'repair', "
+            "0, 0, NULL)");
+        db.exec(
+            "INSERT INTO entry_reactions (entry_id, user_id, reaction, key_event, stage) "
+            "VALUES (6, 'U4', 'white_check_mark', 1, 'repair')");
+        db.exec("INSERT INTO timeline_fts (timeline_fts) VALUES ('rebuild')");
+        db.exec("UPDATE fts_progress SET timeline_upto = 6");
+    }
+    store s(path);
+    EXPECT_EQ(pragma(path, "user_version"), store::schema_version);
+    EXPECT_TRUE(s.integrity_check().empty());
+    const auto entries = s.list_timeline(1);
+    ASSERT_EQ(entries.size(), 3u);
+    EXPECT_EQ(entries[0].id, 3);
+    EXPECT_EQ(entries[0].incident_id, 1);
+    EXPECT_TRUE(entries[0].key_event);
+    EXPECT_TRUE(entries[0].pinned);
+    EXPECT_EQ(entries[0].stage, incident_stage::diagnosis);
+    EXPECT_TRUE(entries[0].edited);
+    EXPECT_FALSE(entries[0].deleted);
+    EXPECT_EQ(entries[0].text, "inode usage at 98");
+    EXPECT_EQ(entries[0].permalink, "https://slack.com/archives/C1/p1700000001000100");
+    EXPECT_EQ(entries[1].thread_ts, "1700000001.000100");
+    EXPECT_TRUE(entries[1].deleted);
+    EXPECT_FALSE(entries[1].key_event || entries[1].pinned || entries[1].edited);
+    EXPECT_FALSE(entries[1].stage);
+    EXPECT_EQ(entries[2].source, entry_source::reaction);
+    EXPECT_EQ(entries[2].stage, incident_stage::repair);
+    // The rebuilt search index and triggers follow the text; marks are still derived.
+    EXPECT_EQ(s.search("inode").size(), 1u);
+    EXPECT_TRUE(s.apply_edit(3, "disk full on db-2", "1700000004.000000", "U1"));
+    EXPECT_TRUE(s.search("inode").empty());
+    EXPECT_EQ(s.search("disk").size(), 1u);
+    EXPECT_TRUE(s.set_pinned(3, false));
+    EXPECT_FALSE(s.list_timeline(1)[0].key_event);
+    EXPECT_EQ(s.list_timeline(1)[0].stage, std::nullopt);
+    // The late message fills the placeholder and keeps its marks.
+    timeline_entry late = message(1, "1700000003.000100", "rollback done");
+    ASSERT_EQ(s.add_entry(late), 6);
+    const auto filled = s.find_entry(1, "1700000003.000100");
+    ASSERT_TRUE(filled);
+    EXPECT_EQ(filled->text, "rollback done");
+    EXPECT_TRUE(filled->key_event);
+    EXPECT_EQ(filled->stage, incident_stage::repair);
+}
+
 TEST(Store, RefusesForeignSqliteFileAndLeavesItAlone) {
     temp_dir dir;
     const auto path = dir.file("foreign.db");

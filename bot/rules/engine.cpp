@@ -8,6 +8,7 @@
 #include <cctype>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -414,10 +415,18 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
 
     std::vector<std::pair<std::size_t, std::size_t>>& taken = buf.taken;
     taken.clear();
+    std::optional<bool> one_sentence;  // no sentence boundary in the text; found when needed
     for (auto hit = hits.begin(); hit != hits_end; ++hit) {
         const int h = *hit;
         const auto& pat = impl_->patterns[static_cast<std::size_t>(h)];
         const rule& r = impl_->rules[pat.rule_index];
+        const auto& ignore = impl_->ignores[pat.rule_index];
+        // In a text of one sentence, a rule whose ignore patterns match anywhere has every
+        // finding ignored (see below), so its patterns need no search.
+        if (!ignore.in_main.empty() && anywhere(ignore.in_main)) {
+            if (!one_sentence) one_sentence = std::none_of(norm.begin(), norm.end(), is_boundary);
+            if (*one_sentence) continue;
+        }
         std::size_t pos = 0;
         re2::StringPiece m;
         while (pos <= norm.size() &&
@@ -442,7 +451,6 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
             // whole text, and clears any other: a match inside a sentence is one in the whole
             // text too, as sentences end at non-word bytes and \b reads the same either way.
             // Only an anchor at a sentence edge inside the text tells them apart.
-            const auto& ignore = impl_->ignores[pat.rule_index];
             const bool known = !ignore.in_main.empty() && (s0 == 0 || !ignore.start_anchor) &&
                                (s1 == norm.size() || !ignore.end_anchor);
             const bool whole_text = s0 == 0 && s1 == norm.size();

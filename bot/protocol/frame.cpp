@@ -1,5 +1,7 @@
 #include "protocol/frame.hpp"
 
+#include <algorithm>
+
 #include "protocol/json_parse.hpp"
 
 namespace incident_bot {
@@ -58,9 +60,22 @@ frame parse_frame(std::string_view text) {
     return e;
 }
 
+namespace {
+
+// Characters Slack's envelope ids are made of, none of which JSON escapes.
+bool plain_id_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+}
+
+}  // namespace
+
 std::string make_ack(const std::string& envelope_id, const json& payload, bool* dropped_payload) {
-    json ack = {{"envelope_id", envelope_id}};
     if (dropped_payload) *dropped_payload = false;
+    // Every envelope gets an ack, mostly without payload: build those directly.
+    if (!payload.is_object() && std::all_of(envelope_id.begin(), envelope_id.end(), plain_id_char))
+        return R"({"envelope_id":")" + envelope_id + "\"}";
+    json ack = {{"envelope_id", envelope_id}};
     if (payload.is_object()) {
         ack["payload"] = payload;
         std::string text = ack.dump(-1, ' ', false, json::error_handler_t::replace);

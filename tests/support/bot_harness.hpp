@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <ctime>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -20,13 +21,14 @@ namespace incident_bot::testing {
 
 using namespace std::chrono_literals;
 
-/// A config pointed at `fake` with intervals shrunk so failures show up in milliseconds.
-inline config fast_config(const fake_slack& fake) {
+/// A config pointed at a fake Slack (its Web API URL and CA file) with intervals shrunk so
+/// failures show up in milliseconds.
+inline config fast_config(std::string api_url, std::string ca_file) {
     config c;
     c.app_token = secret("xapp-1-A0001-test");
     c.bot_token = secret("xoxb-0001-test");
-    c.api_url = fake.api_url();
-    c.ca_file = fake.ca_file();
+    c.api_url = std::move(api_url);
+    c.ca_file = std::move(ca_file);
     c.socket_mode.idle_timeout = 400ms;
     c.socket_mode.handshake_timeout = 2s;
     c.socket_mode.hello_timeout = 2s;
@@ -40,6 +42,8 @@ inline config fast_config(const fake_slack& fake) {
     c.web_api.post_message_interval = 100ms;
     return c;
 }
+
+inline config fast_config(const fake_slack& fake) { return fast_config(fake.api_url(), fake.ca_file()); }
 
 /// Collects log lines so tests can assert on them (and on what must not be in them).
 struct log_capture {
@@ -125,6 +129,16 @@ public:
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
         return true;
+    }
+
+    /// CPU time of the network thread, which runs the whole client (benchmarks divide it
+    /// by the events handled: the bot's own cost, apart from the fake's).
+    std::chrono::nanoseconds thread_cpu_time() {
+        clockid_t clock{};
+        timespec ts{};
+        if (pthread_getcpuclockid(thread_.native_handle(), &clock) != 0 || clock_gettime(clock, &ts) != 0)
+            return {};
+        return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
     }
 
     socket_mode_client& client() { return client_; }

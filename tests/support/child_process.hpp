@@ -19,6 +19,18 @@ namespace incident_bot::testing {
 
 using namespace std::chrono_literals;
 
+/// Resident set size of process `pid` in KiB (VmRSS) and its peak (VmHWM); zeros when it
+/// is gone.
+inline std::pair<long, long> rss_kib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    long rss = 0, peak = 0;
+    for (std::string line; std::getline(status, line);) {
+        if (line.starts_with("VmRSS:")) rss = std::stol(line.substr(6));
+        if (line.starts_with("VmHWM:")) peak = std::stol(line.substr(6));
+    }
+    return {rss, peak};
+}
+
 class process {
 public:
     pid_t pid = -1;
@@ -60,15 +72,7 @@ public:
     }
 
     /// Resident set size in KiB (VmRSS) and its peak (VmHWM); zeros once the process is gone.
-    std::pair<long, long> rss_kib() const {
-        std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-        long rss = 0, peak = 0;
-        for (std::string line; std::getline(status, line);) {
-            if (line.starts_with("VmRSS:")) rss = std::stol(line.substr(6));
-            if (line.starts_with("VmHWM:")) peak = std::stol(line.substr(6));
-        }
-        return {rss, peak};
-    }
+    std::pair<long, long> rss_kib() const { return testing::rss_kib(pid); }
 
     // Waits for exit (killing after `timeout`) and returns the exit status and stderr (its
     // last megabyte).

@@ -1,14 +1,11 @@
 // Rule loading and matching. All patterns of all rules go into one RE2::Set, a single DFA
 // pass that answers "did anything match?" for the common clean message; only on a hit do the
-// individual patterns run again for positions. The ignore patterns are in the same set, so
-// that pass also tells which of them match anywhere, which mostly settles suppression
-// without running them again on the finding's sentence.
+// individual patterns run again for positions, and the ignore patterns for suppression.
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <fstream>
 #include <map>
-#include <optional>
 #include <set>
 #include <sstream>
 
@@ -28,24 +25,12 @@ struct rule_set::impl {
         std::unique_ptr<RE2> re;
     };
 
-    /// A rule's ignore patterns and the top-level ones.
-    struct ignore_set {
-        /// As one set (null when there are none): one DFA pass per sentence checked.
-        std::unique_ptr<RE2::Set> set;
-        /// The same patterns' indices in `set` of the rule set, ascending; empty when that
-        /// set was too large to compile with them.
-        std::vector<int> in_main;
-        /// Whether some pattern may use ^ or \A, $ or \z.
-        bool start_anchor = false;
-        bool end_anchor = false;
-    };
-
     std::vector<rule> rules;
     std::vector<std::string> global_ignore;
     std::vector<pattern> patterns;  // index = RE2::Set index
-    std::vector<ignore_set> ignores;  // per rule
-    // All patterns, then every distinct ignore pattern: the pass that finds which patterns
-    // match also tells which ignore patterns match anywhere in the text.
+    // Per rule, its ignore patterns and the top-level ones as one set (null when there are
+    // none): one DFA pass per sentence checked.
+    std::vector<std::unique_ptr<RE2::Set>> ignores;
     std::unique_ptr<RE2::Set> set;
 };
 
@@ -181,66 +166,28 @@ bool is_trim(char c) {
            c == '(' || c == ')' || c == '-';
 }
 
-// Expands each pattern and validates it on its own, for a precise error.
-std::vector<std::string> expand_all(const std::vector<std::string>& patterns,
-                                    const std::map<std::string, std::string>& defines,
-                                    const std::string& where,
-                                    std::string_view source) {
-    std::vector<std::string> out;
-    for (const auto& pat : patterns) {
-        out.push_back(expand(pat, defines, where, source));
-        compile(out.back(), where, source);
-    }
-    return out;
-}
-
-// Compiles expanded, validated patterns as one set; null when there are none.
+// Validates each pattern on its own (for a precise error), then compiles them and the
+// already expanded and checked `shared` ones as one set.
 std::unique_ptr<RE2::Set> compile_set(const std::vector<std::string>& patterns,
+                                      const std::vector<std::string>& shared,
+                                      const std::map<std::string, std::string>& defines,
                                       const std::string& where,
                                       std::string_view source) {
-    if (patterns.empty()) return nullptr;
+    if (patterns.empty() && shared.empty()) return nullptr;
     auto set = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
-    for (const auto& full : patterns) {
+    auto add = [&](const std::string& full, const std::string& pat) {
         std::string error;
         if (set->Add(full, &error) < 0)
-            fail(source, where + ": bad pattern \"" + full + "\": " + error);
+            fail(source, where + ": bad pattern \"" + pat + "\": " + error);
+    };
+    for (const auto& pat : patterns) {
+        std::string full = expand(pat, defines, where, source);
+        compile(full, where, source);
+        add(full, pat);
     }
+    for (const auto& full : shared) add(full, full);
     if (!set->Compile()) fail(source, where + ": patterns too large to compile together");
     return set;
-}
-
-// Whether a pattern may hold a start (^, \A) or an end ($, \z) anchor. Errs towards yes:
-// a '^' or '$' escaped or in a class is skipped, but \Q...\E quoting and [:name:] classes,
-// which this does not follow, count as both.
-struct anchor_use {
-    bool start = false;
-    bool end = false;
-};
-anchor_use anchors(std::string_view p) {
-    anchor_use a;
-    bool in_class = false;
-    for (std::size_t i = 0; i < p.size(); ++i) {
-        const char c = p[i];
-        if (c == '\\') {
-            const char x = i + 1 < p.size() ? p[i + 1] : '\0';
-            if (x == 'Q') return {true, true};
-            a.start = a.start || x == 'A';
-            a.end = a.end || x == 'z';
-            ++i;
-        } else if (in_class) {
-            if (c == '[' && i + 1 < p.size() && p[i + 1] == ':') return {true, true};
-            in_class = c != ']';
-        } else if (c == '[') {
-            // A ']' straight after "[" or "[^" is a literal, not the end of the class.
-            in_class = true;
-            if (i + 1 < p.size() && p[i + 1] == '^') ++i;
-            if (i + 1 < p.size() && p[i + 1] == ']') ++i;
-        } else {
-            a.start = a.start || c == '^';
-            a.end = a.end || c == '$';
-        }
-    }
-    return a;
 }
 
 bool any_match(const std::unique_ptr<RE2::Set>& set, std::string_view text) {
@@ -299,9 +246,6 @@ rule_set rule_set::parse(std::string_view text, std::string_view source) {
     if (rules_it == doc.end() || !rules_it->is_array() || rules_it->empty())
         fail(source, "\"rules\" must be a non-empty array");
     std::set<std::string> ids;
-    std::vector<std::string> patterns;  // expanded, in set order
-    std::vector<std::string> ignore_patterns;  // distinct, expanded
-    std::map<std::string, int> ignore_index;
     for (std::size_t n = 0; n < rules_it->size(); ++n) {
         const json& r = (*rules_it)[n];
         std::string where = "rule #" + std::to_string(n + 1);
@@ -332,45 +276,12 @@ rule_set rule_set::parse(std::string_view text, std::string_view source) {
             if (p->set->Add(full, &error) < 0)
                 fail(source, where + ": bad pattern \"" + pat + "\": " + error);
             p->patterns.push_back({index, std::move(re)});
-            patterns.push_back(std::move(full));
         }
-        std::vector<std::string> ignore =
-            expand_all(out.ignore, defines, where + " ignore", source);
-        ignore.insert(ignore.end(), global_ignore.begin(), global_ignore.end());
-        impl::ignore_set ig;
-        ig.set = compile_set(ignore, where + " ignore", source);
-        for (const auto& full : ignore) {
-            const auto [it, added] =
-                ignore_index.emplace(full, static_cast<int>(ignore_patterns.size()));
-            if (added) ignore_patterns.push_back(full);
-            ig.in_main.push_back(it->second);
-            const anchor_use a = anchors(full);
-            ig.start_anchor = ig.start_anchor || a.start;
-            ig.end_anchor = ig.end_anchor || a.end;
-        }
-        p->ignores.push_back(std::move(ig));
+        p->ignores.push_back(
+            compile_set(out.ignore, global_ignore, defines, where + " ignore", source));
         p->rules.push_back(std::move(out));
     }
-    // The ignore patterns join the set after every rule pattern, so that their indices
-    // follow the patterns'. Should that make the set too large, it is built without them
-    // and each sentence is checked on its own.
-    for (auto& ig : p->ignores)
-        for (int& id : ig.in_main) id += static_cast<int>(patterns.size());
-    for (const auto& full : ignore_patterns) {
-        std::string error;
-        if (p->set->Add(full, &error) < 0)
-            fail(source, "bad ignore pattern \"" + full + "\": " + error);
-    }
-    if (!p->set->Compile()) {
-        p->set = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
-        for (const auto& full : patterns) p->set->Add(full, nullptr);
-        for (auto& ig : p->ignores) ig.in_main.clear();
-        if (!p->set->Compile()) fail(source, "patterns too large to compile together");
-    }
-    for (auto& ig : p->ignores) {
-        std::sort(ig.in_main.begin(), ig.in_main.end());
-        ig.in_main.erase(std::unique(ig.in_main.begin(), ig.in_main.end()), ig.in_main.end());
-    }
+    if (!p->set->Compile()) fail(source, "patterns too large to compile together");
     return rule_set(std::move(p));
 }
 
@@ -404,29 +315,12 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
     std::vector<int>& hits = buf.hits;
     if (!impl_->set->Match(whole, &hits)) return out;
     std::sort(hits.begin(), hits.end());
-    // Past the rule patterns: the ignore patterns that match somewhere in the text.
-    const auto hits_end =
-        std::lower_bound(hits.begin(), hits.end(), static_cast<int>(impl_->patterns.size()));
-    auto anywhere = [&](const std::vector<int>& ignore) {
-        return std::any_of(ignore.begin(), ignore.end(), [&](int id) {
-            return std::binary_search(hits_end, hits.end(), id);
-        });
-    };
 
     std::vector<std::pair<std::size_t, std::size_t>>& taken = buf.taken;
     taken.clear();
-    std::optional<bool> one_sentence;  // no sentence boundary in the text; found when needed
-    for (auto hit = hits.begin(); hit != hits_end; ++hit) {
-        const int h = *hit;
+    for (int h : hits) {
         const auto& pat = impl_->patterns[static_cast<std::size_t>(h)];
         const rule& r = impl_->rules[pat.rule_index];
-        const auto& ignore = impl_->ignores[pat.rule_index];
-        // In a text of one sentence, a rule whose ignore patterns match anywhere has every
-        // finding ignored (see below), so its patterns need no search.
-        if (!ignore.in_main.empty() && anywhere(ignore.in_main)) {
-            if (!one_sentence) one_sentence = std::none_of(norm.begin(), norm.end(), is_boundary);
-            if (*one_sentence) continue;
-        }
         std::size_t pos = 0;
         re2::StringPiece m;
         while (pos <= norm.size() &&
@@ -447,16 +341,8 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
             while (s0 > 0 && !is_boundary(norm[s0 - 1])) --s0;
             std::size_t s1 = e;
             while (s1 < norm.size() && !is_boundary(norm[s1])) ++s1;
-            // Which ignore patterns match anywhere in the text settles a sentence that is the
-            // whole text, and clears any other: a match inside a sentence is one in the whole
-            // text too, as sentences end at non-word bytes and \b reads the same either way.
-            // Only an anchor at a sentence edge inside the text tells them apart.
-            const bool known = !ignore.in_main.empty() && (s0 == 0 || !ignore.start_anchor) &&
-                               (s1 == norm.size() || !ignore.end_anchor);
-            const bool whole_text = s0 == 0 && s1 == norm.size();
-            auto in_sentence = [&] { return any_match(ignore.set, norm.substr(s0, s1 - s0)); };
-            if (known ? anywhere(ignore.in_main) && (whole_text || in_sentence()) : in_sentence())
-                continue;
+            const std::string_view sentence = norm.substr(s0, s1 - s0);
+            if (any_match(impl_->ignores[pat.rule_index], sentence)) continue;
             taken.emplace_back(b, e);
 
             finding f;

@@ -418,6 +418,26 @@ TEST(IngestQueue, EveryEventGetsItsCompletion) {
     EXPECT_EQ(done.at(3).status, ingest_status::skipped);
 }
 
+TEST(IngestQueue, BatchesSeeIncidentsOpenedAndResolvedBetweenThem) {
+    temp_dir dir;
+    captured_log log;
+    store s(dir.file("bot.db"));
+    completions done;
+    ingest_queue q(s, {}, {}, log.log);
+    ASSERT_TRUE(q.try_push(callback(simple_message("C9", "1700000001.000001", "a"), "Ev1"),
+                           done.slot(0)));
+    ASSERT_TRUE(q.post([](store& st) { st.create_incident({.title = "t", .channel = "C9"}); }));
+    ASSERT_TRUE(q.try_push(callback(simple_message("C9", "1700000002.000001", "b"), "Ev2"),
+                           done.slot(1)));
+    ASSERT_TRUE(q.post([](store& st) { st.set_status(1, incident_status::resolved); }));
+    ASSERT_TRUE(q.try_push(callback(simple_message("C9", "1700000003.000001", "c"), "Ev3"),
+                           done.slot(2)));
+    ASSERT_TRUE(done.wait_for(3));
+    EXPECT_EQ(done.at(0).status, ingest_status::skipped);
+    EXPECT_EQ(done.at(1).status, ingest_status::stored);
+    EXPECT_EQ(done.at(2).status, ingest_status::skipped);
+}
+
 TEST(IngestQueue, RefusesWhenFullAndAfterStop) {
     temp_dir dir;
     captured_log log;

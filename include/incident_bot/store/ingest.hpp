@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -69,6 +70,14 @@ public:
     /// when the caller has one open). SQLite errors come back as `failed`.
     ingest_result apply(const nlohmann::json& callback);
 
+    /// Starts a batch: until `end_batch`, each channel's open incident is looked up once and
+    /// then remembered. Only for callers that hold the write transaction around the whole
+    /// batch (`ingest_queue`): no event opens, closes or moves an incident, and no other
+    /// connection can commit while the transaction is open.
+    void begin_batch();
+    /// Ends the batch; lookups go to the store again.
+    void end_batch();
+
 private:
     ingest_result apply_event(const nlohmann::json& callback, const nlohmann::json& event);
     ingest_result on_message(const nlohmann::json& event);
@@ -82,6 +91,8 @@ private:
     store& store_;
     capture_config config_;
     const logger& log_;
+    // Open incident per channel within a batch; absent outside one.
+    std::optional<std::map<std::string, std::optional<std::int64_t>, std::less<>>> incidents_;
 };
 
 /// Tuning for `ingest_queue`.

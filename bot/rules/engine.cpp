@@ -310,7 +310,9 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
     std::vector<finding> out;
     scan_buffers& buf = scratch;
     const normalized_text& n = buf.text;
-    const std::string_view norm(n.text.data(), detail::normalize_into(text, buf.text));
+    // Normalise first: it may reallocate the buffer the view points into.
+    const std::size_t length = detail::normalize_into(text, buf.text);
+    const std::string_view norm(n.text.data(), length);
     const re2::StringPiece whole(norm.data(), norm.size());
     std::vector<int>& hits = buf.hits;
     if (!impl_->set->Match(whole, &hits)) return out;

@@ -32,6 +32,16 @@ timeline_entry message(std::int64_t incident, std::string ts, std::string text) 
     return e;
 }
 
+// A store file as version `version` of the bot left it, for migration tests to fill.
+SQLite::Database file_at_version(const std::string& path, int version) {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (const auto& m : detail::migrations())
+        if (m.version <= version) db.exec(m.sql);
+    db.exec("PRAGMA application_id = " + std::to_string(store::application_id));
+    db.exec("PRAGMA user_version = " + std::to_string(version));
+    return db;
+}
+
 std::string read_all(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -52,10 +62,7 @@ TEST(Store, MigratesOlderSchema) {
     const auto path = dir.file("old.db");
     {
         // A file as version 1 of the bot left it, with data in it.
-        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        db.exec(detail::migrations()[0].sql);
-        db.exec("PRAGMA application_id = " + std::to_string(store::application_id));
-        db.exec("PRAGMA user_version = 1");
+        auto db = file_at_version(path, 1);
         db.exec(
             "INSERT INTO incidents (title, severity, status, channel, declared_at) "
             "VALUES ('Checkout latency', 2, 'investigating', 'C1', 1700000000)");
@@ -77,11 +84,7 @@ TEST(Store, MigrationRebuildKeepsEditsReactionsAndSearchIndex) {
     const auto path = dir.file("v3.db");
     {
         // A version 3 file with an edited message, a marking reaction and an indexed text.
-        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        for (const auto& m : detail::migrations())
-            if (m.version <= 3) db.exec(m.sql);
-        db.exec("PRAGMA application_id = " + std::to_string(store::application_id));
-        db.exec("PRAGMA user_version = 3");
+        auto db = file_at_version(path, 3);
         db.exec(
             "INSERT INTO incidents (title, severity, status, channel, declared_at) "
             "VALUES ('Queue backlog', 2, 'investigating', 'C1', 1700000000)");
@@ -125,11 +128,7 @@ TEST(Store, MigrationPacksMarksIntoFlags) {
     const auto path = dir.file("v4.db");
     {
         // A version 4 file with every mark column in use, and an indexed text.
-        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        for (const auto& m : detail::migrations())
-            if (m.version <= 4) db.exec(m.sql);
-        db.exec("PRAGMA application_id = " + std::to_string(store::application_id));
-        db.exec("PRAGMA user_version = 4");
+        auto db = file_at_version(path, 4);
         db.exec(
             "INSERT INTO incidents (title, severity, status, channel, declared_at) "
             "VALUES ('Disk pressure', 2, 'investigating', 'C1', 1700000000)");
@@ -255,12 +254,7 @@ TEST(Store, ReadOnlyOpenNeverCreatesOrMigrates) {
     EXPECT_FALSE(std::filesystem::exists(missing));
 
     const auto old = dir.file("old.db");
-    {
-        SQLite::Database db(old, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        db.exec(detail::migrations()[0].sql);
-        db.exec("PRAGMA application_id = " + std::to_string(store::application_id));
-        db.exec("PRAGMA user_version = 1");
-    }
+    file_at_version(old, 1);
     EXPECT_THROW(store s(old, open_mode::read_only), store_error);
     EXPECT_EQ(pragma(old, "user_version"), 1);
 }

@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -296,8 +297,6 @@ struct ack_state {
     std::string dedupe_key;  // its event_id, or the envelope_id when it has none
     std::weak_ptr<connection> conn;
     std::weak_ptr<socket_mode_client::impl> client;
-    asio::any_io_executor ex;
-    std::unique_ptr<asio::steady_timer> deadline;
     steady::time_point received = steady::now();
 };
 
@@ -316,6 +315,7 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
           handler(std::move(h)),
           tls(net::make_client_tls(c.ca_file)),
           seen(c.socket_mode.dedupe_ttl),
+          deadline_timer(ex),
           done_cv(ex) {}
 
     asio::awaitable<void> run_slot(int slot);
@@ -324,6 +324,10 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     void on_frame(const std::shared_ptr<connection>& conn, std::string&& text);
     void dispatch(const std::shared_ptr<connection>& conn, envelope env);
     void write_ack(detail::ack_state& s, const json& payload);
+    void watch_deadline(std::shared_ptr<detail::ack_state> state);
+    void arm_deadline_timer();
+    void forget_acked();
+    void on_deadline_timer();
     void fatal(std::string message);
     void do_stop();
 
@@ -337,6 +341,12 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     // an unacked envelope comes back with both unchanged, a retried event with a new
     // envelope_id and the same event_id.
     dedupe_set seen;
+    // Envelopes not yet acked, oldest first. One deadline applies to all, so arrival order
+    // is deadline order and one timer covers them (a timer per envelope cost an allocation,
+    // a timer-queue insert and a cancellation per event).
+    std::deque<std::shared_ptr<detail::ack_state>> awaiting_ack;
+    asio::steady_timer deadline_timer;
+    bool deadline_armed = false;
     socket_mode_stats stats;
     bool stopping = false;
     run_outcome outcome;
@@ -349,16 +359,21 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
 
 void ack_handle::ack(json payload) const {
     if (state_->done.exchange(true)) return;  // a second ack is a no-op (Bolt does the same)
-    asio::post(state_->ex, [s = state_, payload = std::move(payload)] {
+    auto client = state_->client.lock();
+    if (!client) return;
+    // Inline when the handler acks on the network thread itself, else queued to it.
+    asio::dispatch(client->ex, [s = state_, payload = std::move(payload)] {
         if (auto client = s->client.lock()) client->write_ack(*s, payload);
     });
 }
 
 void ack_handle::reject() const {
     if (state_->done.exchange(true)) return;
-    asio::post(state_->ex, [s = state_] {
-        if (s->deadline) s->deadline->cancel();
+    auto client = state_->client.lock();
+    if (!client) return;
+    asio::dispatch(client->ex, [s = state_] {
         if (auto client = s->client.lock()) {
+            client->forget_acked();
             client->seen.erase(s->dedupe_key);
             client->log.warn("socket_mode", "envelope " + s->envelope_id +
                                                 " not acked; Slack will redeliver it");
@@ -366,8 +381,44 @@ void ack_handle::reject() const {
     });
 }
 
+void socket_mode_client::impl::watch_deadline(std::shared_ptr<detail::ack_state> state) {
+    awaiting_ack.push_back(std::move(state));
+    arm_deadline_timer();
+}
+
+void socket_mode_client::impl::arm_deadline_timer() {
+    if (deadline_armed || awaiting_ack.empty()) return;
+    deadline_armed = true;
+    deadline_timer.expires_at(awaiting_ack.front()->received + cfg.socket_mode.ack_deadline);
+    deadline_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        self->deadline_armed = false;
+        if (!ec) self->on_deadline_timer();
+    });
+}
+
+// Handlers ack in about the order envelopes came, so the front is usually the one just done.
+void socket_mode_client::impl::forget_acked() {
+    while (!awaiting_ack.empty() && awaiting_ack.front()->done) awaiting_ack.pop_front();
+}
+
+void socket_mode_client::impl::on_deadline_timer() {
+    const auto now = steady::now();
+    while (!awaiting_ack.empty()) {
+        auto state = awaiting_ack.front();
+        if (!state->done && state->received + cfg.socket_mode.ack_deadline > now) break;
+        awaiting_ack.pop_front();
+        if (state->done.exchange(true)) continue;
+        ++stats.auto_acks;
+        log.warn("socket_mode", "handler did not ack " + state->envelope_id + " within " +
+                                    std::to_string(cfg.socket_mode.ack_deadline.count()) +
+                                    " ms; acked empty");
+        write_ack(*state, nullptr);
+    }
+    arm_deadline_timer();
+}
+
 void socket_mode_client::impl::write_ack(detail::ack_state& s, const json& payload) {
-    if (s.deadline) s.deadline->cancel();
+    forget_acked();
     auto conn = s.conn.lock();
     if (!conn || conn->dead()) {
         // The envelope's socket is gone; an ack on another socket is not accepted, so the
@@ -445,19 +496,7 @@ void socket_mode_client::impl::dispatch(const std::shared_ptr<connection>& conn,
     state->dedupe_key = std::move(key);
     state->conn = conn;
     state->client = weak_from_this();
-    state->ex = ex;
-    if (cfg.socket_mode.ack_deadline.count()) {
-        state->deadline = std::make_unique<asio::steady_timer>(ex, cfg.socket_mode.ack_deadline);
-        state->deadline->async_wait([this, state, self = shared_from_this()](
-                                        boost::system::error_code ec) {
-            if (ec || state->done.exchange(true)) return;
-            ++stats.auto_acks;
-            log.warn("socket_mode", "handler did not ack " + state->envelope_id + " within " +
-                                        std::to_string(cfg.socket_mode.ack_deadline.count()) +
-                                        " ms; acked empty");
-            write_ack(*state, nullptr);
-        });
-    }
+    if (cfg.socket_mode.ack_deadline.count()) watch_deadline(state);
     try {
         handler(std::move(env), ack_handle(state));
     } catch (const std::exception& e) {

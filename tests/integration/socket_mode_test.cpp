@@ -1,5 +1,8 @@
 // The real Socket Mode client against the fake Slack over TLS on loopback.
 #include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -183,6 +186,37 @@ TEST(SocketMode, AutoAcksWhenHandlerIsSlow) {
     ASSERT_TRUE(fake.wait_for_acks(1, 5s));
     EXPECT_LT(fake.acks()[0].latency_ms, 1000.0);
     EXPECT_EQ(bot.client().stats().auto_acks.load(), 1u);
+}
+
+// One deadline timer covers every envelope: an unacked one in front must neither hold back
+// the acks behind it nor keep them from their own auto-ack, and a late ack is a no-op.
+TEST(SocketMode, DeadlineAutoAcksOnlyTheEnvelopesLeftWaiting) {
+    fake_slack fake;
+    auto cfg = fast_config(fake);
+    cfg.socket_mode.ack_deadline = 150ms;
+    std::mutex mu;
+    std::vector<ack_handle> held;
+    bot_under_test bot(cfg, [&](const envelope& e, const ack_handle& ack) {
+        if ((e.event_id().back() - '0') % 2 == 0) return ack();
+        std::lock_guard lock(mu);
+        held.push_back(ack);
+    });
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));
+    for (int i = 0; i < 6; ++i) fake.send_envelope("events_api", event_payload("Ev" + std::to_string(i)));
+    ASSERT_TRUE(fake.wait_for_acks(6, 5s));
+    EXPECT_EQ(bot.client().stats().auto_acks.load(), 3u);
+    std::set<std::string> acked;
+    for (const auto& a : fake.acks()) {
+        acked.insert(a.event_id);
+        if ((a.event_id.back() - '0') % 2 == 1) EXPECT_GE(a.latency_ms, 150.0) << a.event_id;
+    }
+    EXPECT_EQ(acked, (std::set<std::string>{"Ev0", "Ev1", "Ev2", "Ev3", "Ev4", "Ev5"}));
+    {
+        std::lock_guard lock(mu);
+        for (const auto& ack : held) ack();  // too late: the client already acked them
+    }
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(fake.acks().size(), 6u);
 }
 
 TEST(SocketMode, OversizedAckPayloadIsDroppedNotSent) {

@@ -1,5 +1,6 @@
 #include "fake_slack.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -7,6 +8,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -150,8 +152,12 @@ struct fake_slack::impl : std::enable_shared_from_this<impl> {
         int retry_attempt;
         steady::time_point sent;
     };
-    std::map<std::string, pending_envelope> pending;
+    std::unordered_map<std::string, pending_envelope> pending;
     std::vector<recorded_ack> acks;
+    // What ack waiters wait for: an ack wakes them only when it can satisfy one, so a
+    // waiter is not woken once per ack while thousands stream in (bench_net_socket_mode).
+    std::multiset<std::size_t> ack_count_goals;
+    int ack_id_waiters = 0;
     std::size_t close_frames = 0;
     std::vector<std::weak_ptr<proxy_link>> links;
 };
@@ -383,7 +389,8 @@ void fake_slack::impl::on_client_text(int peer_id, const std::string& text) {
         pending.erase(it);
     }
     acks.push_back(std::move(r));
-    cv.notify_all();
+    if (ack_id_waiters > 0 || (!ack_count_goals.empty() && acks.size() >= *ack_count_goals.begin()))
+        cv.notify_all();
 }
 
 void fake_slack::impl::peer_gone(int peer_id) {
@@ -406,14 +413,15 @@ void fake_slack::impl::send_locked(const std::string& type, json payload, int co
     if (id.empty()) id = new_id(++id_counter);
     json env = {{"type", type},
                 {"envelope_id", id},
-                {"payload", payload},
+                {"payload", std::move(payload)},
                 {"accepts_response_payload", type != "events_api"}};
     if (type == "events_api") {
         env["retry_attempt"] = retry;
         env["retry_reason"] = retry ? "timeout" : "";
     }
-    pending[id] = {type, std::move(payload), retry, steady::now()};
-    if (peer) asio::post(ioc, [peer, text = env.dump()] { peer->send(text, false); });
+    std::string text = env.dump();
+    pending[id] = {type, std::move(env["payload"]), retry, steady::now()};
+    if (peer) asio::post(ioc, [peer, text = std::move(text)]() mutable { peer->send(std::move(text), false); });
 }
 
 asio::awaitable<void> fake_slack::impl::redeliver_loop() {
@@ -427,6 +435,7 @@ asio::awaitable<void> fake_slack::impl::redeliver_loop() {
         std::vector<std::string> due;
         for (auto& [id, p] : pending)
             if (p.type == "events_api" && now - p.sent >= opts.redeliver_after) due.push_back(id);
+        std::sort(due.begin(), due.end());  // ids are fixed-width: redeliver in send order
         for (const auto& id : due) {
             auto p = std::move(pending[id]);
             pending.erase(id);
@@ -611,17 +620,22 @@ std::vector<recorded_ack> fake_slack::acks() const {
 
 bool fake_slack::wait_for_acks(std::size_t n, milliseconds timeout) const {
     std::unique_lock lock(impl_->mu);
-    return impl_->cv.wait_for(lock, timeout, [&] { return impl_->acks.size() >= n; });
+    const auto goal = impl_->ack_count_goals.insert(n);
+    const bool reached = impl_->cv.wait_for(lock, timeout, [&] { return impl_->acks.size() >= n; });
+    impl_->ack_count_goals.erase(goal);
+    return reached;
 }
 
 std::optional<recorded_ack> fake_slack::wait_for_ack(const std::string& envelope_id, milliseconds timeout) const {
     std::unique_lock lock(impl_->mu);
     std::optional<recorded_ack> found;
+    ++impl_->ack_id_waiters;
     impl_->cv.wait_for(lock, timeout, [&] {
         for (const auto& a : impl_->acks)
             if (a.envelope_id == envelope_id) found = a;
         return found.has_value();
     });
+    --impl_->ack_id_waiters;
     return found;
 }
 

@@ -118,7 +118,8 @@ struct fake_slack::impl : std::enable_shared_from_this<impl> {
     void peer_gone(int peer_id);
     asio::awaitable<void> redeliver_loop();
     std::shared_ptr<ws_peer> pick(int conn);  // requires mu
-    void send_locked(const std::string& type, json payload, int conn, int retry, std::string& id);
+    prepared_envelope prepare_locked(const std::string& type, json payload, int retry);
+    void send_locked(prepared_envelope e, int conn);
 
     fake_slack_options opts;
     asio::io_context ioc;
@@ -408,20 +409,26 @@ std::shared_ptr<ws_peer> fake_slack::impl::pick(int conn) {
     return conn < static_cast<int>(alive.size()) ? alive[conn] : nullptr;
 }
 
-void fake_slack::impl::send_locked(const std::string& type, json payload, int conn, int retry, std::string& id) {
-    auto peer = pick(conn);
-    if (id.empty()) id = new_id(++id_counter);
+fake_slack::prepared_envelope fake_slack::impl::prepare_locked(const std::string& type, json payload, int retry) {
+    prepared_envelope e{new_id(++id_counter), type, {}, {}, retry};
     json env = {{"type", type},
-                {"envelope_id", id},
+                {"envelope_id", e.id},
                 {"payload", std::move(payload)},
                 {"accepts_response_payload", type != "events_api"}};
     if (type == "events_api") {
         env["retry_attempt"] = retry;
         env["retry_reason"] = retry ? "timeout" : "";
     }
-    std::string text = env.dump();
-    pending[id] = {type, std::move(env["payload"]), retry, steady::now()};
-    if (peer) asio::post(ioc, [peer, text = std::move(text)]() mutable { peer->send(std::move(text), false); });
+    e.text = env.dump();
+    e.payload = std::move(env["payload"]);
+    return e;
+}
+
+void fake_slack::impl::send_locked(prepared_envelope e, int conn) {
+    auto peer = pick(conn);
+    pending[e.id] = {e.type, std::move(e.payload), e.retry_attempt, steady::now()};
+    if (peer)
+        asio::post(ioc, [peer, text = std::move(e.text)]() mutable { peer->send(std::move(text), false); });
 }
 
 asio::awaitable<void> fake_slack::impl::redeliver_loop() {
@@ -441,8 +448,7 @@ asio::awaitable<void> fake_slack::impl::redeliver_loop() {
             pending.erase(id);
             // Slack gives up after the third retry; slash commands are never retried.
             if (p.retry_attempt >= 3) continue;
-            std::string fresh;
-            send_locked(p.type, std::move(p.payload), -1, p.retry_attempt + 1, fresh);
+            send_locked(prepare_locked(p.type, std::move(p.payload), p.retry_attempt + 1), -1);
         }
     }
 }
@@ -582,9 +588,20 @@ bool fake_slack::wait_for_connections(int n, milliseconds timeout) const {
 
 std::string fake_slack::send_envelope(const std::string& type, json payload, int conn, int retry_attempt) {
     std::lock_guard lock(impl_->mu);
-    std::string id;
-    impl_->send_locked(type, std::move(payload), conn, retry_attempt, id);
+    auto e = impl_->prepare_locked(type, std::move(payload), retry_attempt);
+    auto id = e.id;
+    impl_->send_locked(std::move(e), conn);
     return id;
+}
+
+fake_slack::prepared_envelope fake_slack::prepare_envelope(const std::string& type, json payload) {
+    std::lock_guard lock(impl_->mu);
+    return impl_->prepare_locked(type, std::move(payload), 0);
+}
+
+void fake_slack::send_prepared(prepared_envelope e, int conn) {
+    std::lock_guard lock(impl_->mu);
+    impl_->send_locked(std::move(e), conn);
 }
 
 void fake_slack::send_raw(const std::string& data, bool binary, int conn) {

@@ -89,6 +89,16 @@ public:
                               nlohmann::json payload,
                               int conn = -1,
                               int retry_attempt = 0);
+    /// An envelope serialised ahead of sending, so that a benchmark's clock does not time
+    /// the fake's own JSON work (Slack does that on its machines, not the bot's).
+    struct prepared_envelope {
+        std::string id, type, text;
+        nlohmann::json payload;
+        int retry_attempt = 0;
+    };
+    prepared_envelope prepare_envelope(const std::string& type, nlohmann::json payload);
+    /// Sends what prepare_envelope made, as send_envelope would.
+    void send_prepared(prepared_envelope e, int conn = -1);
     /// Sends an arbitrary text (or binary) frame.
     void send_raw(const std::string& data, bool binary = false, int conn = -1);
     /// Sends disconnect with `reason` on one live connection (the oldest by default).

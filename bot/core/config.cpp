@@ -184,8 +184,10 @@ void apply_config_json(config& c, std::string_view text, const std::string& path
     }
     if (!doc.is_object()) fail("INCIDENT_BOT_CONFIG", "'" + path + "' must hold a JSON object");
     for (const auto& [k, v] : doc.items()) {
-        if (k == "slack_app_token") c.app_token = secret(as_string(v, k));
-        else if (k == "slack_bot_token") c.bot_token = secret(as_string(v, k));
+        if (k == "slack_app_token" || k == "slack_bot_token") {
+            (k == "slack_app_token" ? c.app_token : c.bot_token) = secret(as_string(v, k));
+            c.token_file = path;
+        }
         else if (k == "slack_api_url") c.api_url = as_string(v, k);
         else if (k == "db") c.db_path = as_string(v, k);
         else if (k == "ca_file") c.ca_file = as_string(v, k);

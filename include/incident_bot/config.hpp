@@ -134,6 +134,9 @@ struct config {
     /// Rule file for the detector (file key "rules_file", env INCIDENT_BOT_RULES; empty: the
     /// built-in rules).
     std::string rules_file;
+    /// The config file that supplied a Slack token, whose permissions then matter (empty:
+    /// none did). Set by loading, not a setting.
+    std::string token_file;
 };
 
 /// Reads an environment variable; returns nullptr when unset (like std::getenv).

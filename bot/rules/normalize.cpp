@@ -51,17 +51,13 @@ constexpr std::size_t typo_key(std::string_view word) {
     return typo_key(word[0], word.size() > 1 ? word[1] : 0);
 }
 struct typo_buckets {
-    std::array<std::uint32_t, 26> first_lengths;  // the same by first letter alone
     std::array<std::uint32_t, 26 * 27> lengths;
     std::array<typo, typos.size()> sorted;
     std::array<std::uint8_t, 26 * 27 + 1> begin;  // sorted[begin[k], begin[k + 1]) has key k
 };
 constexpr typo_buckets typo_index = [] {
     typo_buckets t{};
-    for (const auto& ty : typos) {
-        t.first_lengths[static_cast<std::size_t>(ty.from[0] - 'a')] |= 1u << ty.from.size();
-        t.lengths[typo_key(ty.from)] |= 1u << ty.from.size();
-    }
+    for (const auto& ty : typos) t.lengths[typo_key(ty.from)] |= 1u << ty.from.size();
     for (const auto& ty : typos) ++t.begin[typo_key(ty.from) + 1];
     for (std::size_t k = 1; k < t.begin.size(); ++k) t.begin[k] += t.begin[k - 1];
     std::array<std::uint8_t, 26 * 27> next{};
@@ -486,8 +482,10 @@ private:
         // Words are lower case here, so a first byte outside a-z is no letter.
         const std::size_t len = n_ - start;
         if (len == 0 || len > 12) return;
-        const auto first = static_cast<std::size_t>(static_cast<unsigned char>(t_[start]) - 'a');
-        if (first < 26 && (typo_index.first_lengths[first] >> len & 1)) fix_typo(start);
+        const char first = t_[start];
+        if (first >= 'a' && first <= 'z' &&
+            (typo_index.lengths[typo_key(first, len > 1 ? t_[start + 1] : 0)] >> len & 1))
+            fix_typo(start);
     }
     [[gnu::noinline]] void collapse_runs(std::size_t start) {
         std::size_t w = start;
@@ -509,7 +507,6 @@ private:
     [[gnu::noinline]] void fix_typo(std::size_t start) {
         const std::string_view word(t_ + start, n_ - start);
         const std::size_t key = typo_key(word);
-        if (!(typo_index.lengths[key] & (1u << word.size()))) return;
         for (std::size_t k = typo_index.begin[key]; k < typo_index.begin[key + 1]; ++k) {
             const typo& ty = typo_index.sorted[k];
             if (ty.from != word) continue;

@@ -325,7 +325,9 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
         const rule& r = impl_->rules[pat.rule_index];
         std::size_t pos = 0;
         re2::StringPiece m;
-        while (pos <= norm.size() &&
+        // A match starting at the end is empty and never reported, so the search that would
+        // find it (often the last, after a phrase that ends the message) is skipped.
+        while (pos < norm.size() &&
                pat.re->Match(whole, pos, norm.size(), RE2::UNANCHORED, &m, 1)) {
             std::size_t b = static_cast<std::size_t>(m.data() - norm.data());
             std::size_t e = b + m.size();

@@ -349,16 +349,17 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
             if (any_match(impl_->ignores[pat.rule_index], sentence)) continue;
             taken.emplace_back(b, e);
 
-            finding f;
-            f.rule_id = r.id;
-            f.category = r.category;
-            f.offset = std::min<std::size_t>(n.source_begin[b], text.size());
+            // Built in place: each string is constructed once, not defaulted, assigned, moved.
+            const std::size_t offset = std::min<std::size_t>(n.source_begin[b], text.size());
             const std::size_t end = std::min<std::size_t>(n.source_end[e - 1], text.size());
-            f.length = end > f.offset ? end - f.offset : 0;
-            f.matched = std::string(text.substr(f.offset, f.length));
-            f.why = r.why;
-            f.suggestion = r.suggestions.front();
-            out.push_back(std::move(f));
+            const std::size_t length = end > offset ? end - offset : 0;
+            out.push_back({.rule_id = r.id,
+                           .category = r.category,
+                           .offset = offset,
+                           .length = length,
+                           .matched = std::string(text.substr(offset, length)),
+                           .why = r.why,
+                           .suggestion = r.suggestions.front()});
         }
     }
     std::sort(out.begin(), out.end(), [](const finding& a, const finding& b) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -150,15 +151,30 @@ bool known_category(std::string_view c) {
            rule_categories.end();
 }
 
-// A table rather than compares: the sentence search runs over whole sentences, and a range
-// test before the compares mispredicts at every space.
+// The bytes that end a sentence, the scope of ignore patterns; the commonest first, so that
+// sentence_end() bounds the later searches early.
+constexpr std::array<char, 5> boundary_bytes{'.', '?', '!', '\n', ';'};
+// A table rather than compares: a range test before the compares mispredicts at every space.
 constexpr std::array<bool, 256> boundaries = [] {
     std::array<bool, 256> a{};
-    for (char c : {'\n', '.', '!', '?', ';'}) a[static_cast<unsigned char>(c)] = true;
+    for (char c : boundary_bytes) a[static_cast<unsigned char>(c)] = true;
     return a;
 }();
 bool is_boundary(char c) {
     return boundaries[static_cast<unsigned char>(c)];
+}
+
+// The first sentence boundary at or after `from`, or the end of `text`. A flagged message is
+// often one sentence, so this reads to its end: memchr for each boundary byte, each bounded
+// by the nearest found so far, costs a third of a table test per byte.
+std::size_t sentence_end(std::string_view text, std::size_t from) {
+    const char* const begin = text.data() + from;
+    const char* end = text.data() + text.size();
+    for (char c : boundary_bytes) {
+        if (const void* p = std::memchr(begin, c, static_cast<std::size_t>(end - begin)))
+            end = static_cast<const char*>(p);
+    }
+    return static_cast<std::size_t>(end - text.data());
 }
 
 bool is_trim(char c) {
@@ -343,8 +359,7 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
 
             std::size_t s0 = b;
             while (s0 > 0 && !is_boundary(norm[s0 - 1])) --s0;
-            std::size_t s1 = e;
-            while (s1 < norm.size() && !is_boundary(norm[s1])) ++s1;
+            const std::size_t s1 = sentence_end(norm, e);
             const std::string_view sentence = norm.substr(s0, s1 - s0);
             if (any_match(impl_->ignores[pat.rule_index], sentence)) continue;
             taken.emplace_back(b, e);

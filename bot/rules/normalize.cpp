@@ -467,8 +467,10 @@ private:
         }
     }
 
-    // Word-level fixes once a word is complete: stretched letters, then the typo table.
-    void flush_word() {
+    // Word-level fixes once a word is complete: stretched letters, then the typo table. It
+    // runs for every word, and most need neither fix: the tests that settle that are inline,
+    // the fixes are not.
+    [[gnu::always_inline]] void flush_word() {
         if (word_start_ == npos) return;
         const std::size_t start = word_start_;
         word_start_ = npos;
@@ -476,29 +478,35 @@ private:
         bool stretched = false;
         for (std::size_t k = start + 2; k < n_ && !stretched; ++k)
             stretched = t_[k] == t_[k - 1] && t_[k] == t_[k - 2] && is_alpha(t_[k]);
-        if (stretched) {
-            std::size_t w = start;
-            for (std::size_t r = start; r < n_;) {
-                std::size_t run = r + 1;
-                while (run < n_ && t_[run] == t_[r]) ++run;
-                const bool collapse = run - r >= 3 && is_alpha(t_[r]);
-                const std::size_t keep = collapse ? 1 : run - r;
-                for (std::size_t k = 0; k < keep; ++k) {
-                    t_[w] = t_[r + k];
-                    b_[w] = b_[r + k];
-                    e_[w] = collapse ? e_[run - 1] : e_[r + k];
-                    ++w;
-                }
-                r = run;
-            }
-            n_ = w;
-        }
-
+        if (stretched) collapse_runs(start);
+        // Words are lower case here, so a first byte outside a-z is no letter.
         const std::size_t len = n_ - start;
-        if (len == 0 || len > 12 || !is_alpha(t_[start])) return;
-        const std::string_view word(t_ + start, len);
+        if (len == 0 || len > 12) return;
+        const char first = t_[start];
+        if (first >= 'a' && first <= 'z' &&
+            (typo_index.lengths[typo_key(first, len > 1 ? t_[start + 1] : 0)] >> len & 1))
+            fix_typo(start);
+    }
+    [[gnu::noinline]] void collapse_runs(std::size_t start) {
+        std::size_t w = start;
+        for (std::size_t r = start; r < n_;) {
+            std::size_t run = r + 1;
+            while (run < n_ && t_[run] == t_[r]) ++run;
+            const bool collapse = run - r >= 3 && is_alpha(t_[r]);
+            const std::size_t keep = collapse ? 1 : run - r;
+            for (std::size_t k = 0; k < keep; ++k) {
+                t_[w] = t_[r + k];
+                b_[w] = b_[r + k];
+                e_[w] = collapse ? e_[run - 1] : e_[r + k];
+                ++w;
+            }
+            r = run;
+        }
+        n_ = w;
+    }
+    [[gnu::noinline]] void fix_typo(std::size_t start) {
+        const std::string_view word(t_ + start, n_ - start);
         const std::size_t key = typo_key(word);
-        if (!(typo_index.lengths[key] & (1u << len))) return;
         for (std::size_t k = typo_index.begin[key]; k < typo_index.begin[key + 1]; ++k) {
             const typo& ty = typo_index.sorted[k];
             if (ty.from != word) continue;

@@ -208,7 +208,9 @@ TEST(SocketMode, DeadlineAutoAcksOnlyTheEnvelopesLeftWaiting) {
     std::set<std::string> acked;
     for (const auto& a : fake.acks()) {
         acked.insert(a.event_id);
-        if ((a.event_id.back() - '0') % 2 == 1) EXPECT_GE(a.latency_ms, 150.0) << a.event_id;
+        if ((a.event_id.back() - '0') % 2 == 1) {
+            EXPECT_GE(a.latency_ms, 150.0) << a.event_id;
+        }
     }
     EXPECT_EQ(acked, (std::set<std::string>{"Ev0", "Ev1", "Ev2", "Ev3", "Ev4", "Ev5"}));
     {

@@ -295,55 +295,8 @@ CREATE TRIGGER timeline_fts_delete AFTER DELETE ON timeline
 END;
 )sql";
 
-// Version 6: the timeline stored in timeline order (issue 3). A WITHOUT ROWID table keyed by
-// (incident_id, ts, id) keeps an incident's entries side by side in the order they are read,
-// so reading a timeline is one range scan instead of an index probe plus a table lookup per
-// entry: 27% fewer SQLite instructions to read 100,000 entries (callgrind). Writing costs
-// ~10% more per message: two more unique checks, and the search indexing at commit finds
-// new rows through the id index. Entries keep their ids, which the store now allocates
-// (store.cpp); the unique index on id serves lookups by id, the foreign keys of entry_edits
-// and entry_reactions, and the search index's content_rowid, so the search index keeps its
-// rowids and is not rebuilt (https://sqlite.org/withoutrowid.html).
-constexpr const char* k_v6 = R"sql(
-CREATE TABLE timeline_v6 (
-    id          INTEGER NOT NULL,
-    incident_id INTEGER NOT NULL REFERENCES incidents (id),
-    ts          TEXT    NOT NULL,
-    thread_ts   TEXT,
-    kind        TEXT    NOT NULL,
-    source      TEXT    NOT NULL CHECK (source = 'message' OR source = 'edit' OR
-                        source = 'delete' OR source = 'pin' OR source = 'reaction' OR
-                        source = 'note' OR source = 'status' OR source = 'command' OR
-                        source = 'bot' OR source = 'join'),
-    user_id     TEXT,
-    text        TEXT,
-    flags       INTEGER NOT NULL DEFAULT 0 CHECK (flags >= 0 AND flags < 64),
-    permalink   TEXT,
-    PRIMARY KEY (incident_id, ts, id)
-) STRICT, WITHOUT ROWID;
-INSERT INTO timeline_v6 (id, incident_id, ts, thread_ts, kind, source, user_id, text, flags,
-                         permalink)
-SELECT id, incident_id, ts, thread_ts, kind, source, user_id, text, flags, permalink
-FROM timeline;
-DROP TABLE timeline;
-ALTER TABLE timeline_v6 RENAME TO timeline;
-CREATE UNIQUE INDEX timeline_id ON timeline (id);
-CREATE UNIQUE INDEX timeline_message ON timeline (incident_id, ts)
-    WHERE source <> 'note' AND source <> 'status' AND source <> 'command';
-CREATE TRIGGER timeline_fts_update AFTER UPDATE OF text ON timeline
-    WHEN old.id <= (SELECT timeline_upto FROM fts_progress) BEGIN
-    INSERT INTO timeline_fts (timeline_fts, rowid, text)
-    SELECT 'delete', old.id, old.text WHERE old.text IS NOT NULL;
-    INSERT INTO timeline_fts (rowid, text) SELECT new.id, new.text WHERE new.text IS NOT NULL;
-END;
-CREATE TRIGGER timeline_fts_delete AFTER DELETE ON timeline
-    WHEN old.text IS NOT NULL AND old.id <= (SELECT timeline_upto FROM fts_progress) BEGIN
-    INSERT INTO timeline_fts (timeline_fts, rowid, text) VALUES ('delete', old.id, old.text);
-END;
-)sql";
-
 constexpr migration k_migrations[] = {
-    {1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}};
+    {1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}};
 
 }  // namespace
 

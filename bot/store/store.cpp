@@ -76,10 +76,10 @@ constexpr const char* set_impact = "UPDATE incidents SET impact = ?2 WHERE id = 
 // Two statements instead of one upsert: an upsert that can update `text` makes every insert
 // join the FTS table to the transaction (the update trigger might write it), and FTS5 then
 // syncs at every statement savepoint of the batch, ~9% of the ingest CPU (callgrind).
-// ?8 is the entry's flags (entry_flags below), ?10 its id (impl::next_entry_id).
+// ?8 is the entry's flags (entry_flags below).
 constexpr const char* insert_entry =
     "INSERT INTO timeline (incident_id, ts, thread_ts, kind, source, user_id, text, flags, "
-    "permalink, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+    "permalink) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
     "ON CONFLICT (incident_id, ts) WHERE " SLACK_ENTRY " DO NOTHING";
 // A reaction can arrive before its message (Slack does not order events); the message
 // then fills in the placeholder the reaction left. Same parameters as insert_entry; the
@@ -97,9 +97,8 @@ constexpr const char* find_entry =
 constexpr const char* list_timeline = "SELECT " ENTRY_COLUMNS
                                       " FROM timeline WHERE incident_id = ?1 AND (?2 = 0 OR "
                                       "source NOT IN ('bot', 'join')) ORDER BY ts, id";
-// An upper bound on list_timeline's rows (the human view drops some).
+// An upper bound on list_timeline's rows (the human view drops some), read from the index.
 constexpr const char* count_timeline = "SELECT COUNT(*) FROM timeline WHERE incident_id = ?";
-constexpr const char* max_entry_id = "SELECT COALESCE(MAX(id), 0) FROM timeline";
 constexpr const char* entry_text = "SELECT text, flags & 8 FROM timeline WHERE id = ?";
 constexpr const char* insert_edit =
     "INSERT INTO entry_edits (entry_id, edited_ts, editor, old_text) VALUES (?, ?, ?, ?)";
@@ -411,8 +410,6 @@ struct store::impl {
     std::function<system_clock::time_point()> clock;
     // Open transaction depth: 0 means autocommit; deeper levels are savepoints.
     int depth = 0;
-    // The lowest timeline id not taken; 0 until read in the current write transaction.
-    std::int64_t free_entry_id = 0;
     std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements;
     struct finalizer {
         void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
@@ -452,7 +449,6 @@ struct store::impl {
     void commit();
     void index_new_entries();
     void rollback() noexcept;
-    std::int64_t next_entry_id();
     std::optional<std::int64_t> insert_entry(const timeline_entry& e);
     std::int64_t add_status_entry(std::int64_t incident_id,
                                   const char* kind,
@@ -530,8 +526,6 @@ void run(store::impl& i, const char* text) {
 
 void store::impl::begin() {
     run(*this, depth == 0 ? sql::begin : sql::savepoint);
-    // Another connection may have added entries since our last transaction.
-    if (depth == 0) free_entry_id = 0;
     ++depth;
 }
 
@@ -559,8 +553,6 @@ void store::impl::rollback() noexcept {
         db.tryExec(sql::rollback_to);
         db.tryExec(sql::release);
     }
-    // Ids of entries rolled back are free again, as rowids would be.
-    free_entry_id = 0;
     --depth;
 }
 
@@ -870,28 +862,11 @@ void bind_entry(use_raw& s, const timeline_entry& e) {
 
 }  // namespace
 
-// The timeline has no rowid to allocate ids from (schema.cpp, version 6). MAX(id) is read
-// once per write transaction, which no other connection can interleave with (BEGIN
-// IMMEDIATE), and again after a rollback.
-std::int64_t store::impl::next_entry_id() {
-    if (free_entry_id == 0) {
-        use_raw s(*this, sql::max_entry_id);
-        s.step();
-        free_entry_id = sqlite3_column_int64(s.get(), 0) + 1;
-    }
-    return free_entry_id;
-}
-
 std::optional<std::int64_t> store::impl::insert_entry(const timeline_entry& e) {
     {
-        const std::int64_t id = next_entry_id();
         use_raw s(*this, sql::insert_entry);
         bind_entry(s, e);
-        s.bind(10, id);
-        if (s.exec() > 0) {
-            ++free_entry_id;
-            return id;
-        }
+        if (s.exec() > 0) return sqlite3_last_insert_rowid(db.getHandle());
     }
     // The ts is taken: by a placeholder to fill in, or by the message itself (a duplicate).
     {

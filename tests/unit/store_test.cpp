@@ -185,60 +185,6 @@ TEST(Store, MigrationPacksMarksIntoFlags) {
     EXPECT_EQ(filled->stage, incident_stage::repair);
 }
 
-TEST(Store, MigrationStoresTimelineInOrderAndKeepsIds) {
-    temp_dir dir;
-    const auto path = dir.file("v5.db");
-    {
-        // A version 5 file whose ids are not in ts order, with history, a reaction and an
-        // indexed text on the entries that move.
-        auto db = file_at_version(path, 5);
-        db.exec(
-            "INSERT INTO incidents (title, severity, status, channel, declared_at) VALUES "
-            "('Cache stampede', 2, 'investigating', 'C1', 1700000000), "
-            "('Other', 3, 'investigating', 'C2', 1700000000)");
-        db.exec(
-            "INSERT INTO timeline (id, incident_id, ts, kind, source, user_id, text, flags) "
-            "VALUES (4, 1, '1700000300.000100', 'message', 'message', 'U1', 'hit ratio falls', 0), "
-            "(7, 2, '1700000100.000100', 'message', 'message', 'U2', 'unrelated', 0), "
-            "(9, 1, '1700000100.000100', 'message', 'message', 'U3', 'evictions spike', 1), "
-            "(11, 1, '1700000100.000100', 'note', 'note', 'U4', 'paging cache owners', 0)");
-        db.exec(
-            "INSERT INTO entry_edits (entry_id, edited_ts, editor, old_text) "
-            "VALUES (4, '1700000301.000000', 'U1', 'hit ratio')");
-        db.exec(
-            "INSERT INTO entry_reactions (entry_id, user_id, reaction, key_event) "
-            "VALUES (9, 'U5', 'pushpin', 1)");
-        db.exec("INSERT INTO timeline_fts (timeline_fts) VALUES ('rebuild')");
-        db.exec("UPDATE fts_progress SET timeline_upto = 11");
-    }
-    store s(path);
-    EXPECT_EQ(pragma(path, "user_version"), store::schema_version);
-    EXPECT_TRUE(s.integrity_check().empty());
-    const auto entries = s.list_timeline(1);
-    ASSERT_EQ(entries.size(), 3u);
-    EXPECT_EQ(entries[0].id, 9);
-    EXPECT_EQ(entries[1].id, 11);
-    EXPECT_EQ(entries[2].id, 4);
-    EXPECT_TRUE(entries[0].key_event);
-    EXPECT_EQ(entries[2].text, "hit ratio falls");
-    ASSERT_EQ(s.edit_history(4).size(), 1u);
-    // Foreign keys, triggers and the search index still find the entries by id.
-    EXPECT_EQ(s.search("evictions").size(), 1u);
-    EXPECT_TRUE(s.remove_reaction(9, "U5", "pushpin"));
-    EXPECT_FALSE(s.list_timeline(1)[0].key_event);
-    EXPECT_TRUE(s.apply_edit(4, "origin overloaded", "1700000302.000000", "U1"));
-    EXPECT_TRUE(s.search("ratio").empty());
-    EXPECT_EQ(s.search("origin").size(), 1u);
-    // New entries continue after the highest id and are searchable once committed.
-    EXPECT_EQ(s.add_entry(message(1, "1700000200.000100", "warming the cache")), 12);
-    EXPECT_EQ(s.search("warming").size(), 1u);
-    EXPECT_EQ(s.list_timeline(1)[2].id, 12);
-    EXPECT_FALSE(s.add_entry(message(1, "1700000100.000100", "same ts again")));
-    EXPECT_TRUE(s.mark_deleted(4));
-    EXPECT_TRUE(s.edit_history(4).empty());
-    EXPECT_TRUE(s.integrity_check().empty());
-}
-
 TEST(Store, RefusesForeignSqliteFileAndLeavesItAlone) {
     temp_dir dir;
     const auto path = dir.file("foreign.db");

@@ -609,6 +609,12 @@ void migrate(SQLite::Database& db, const std::string& path) {
 
 store::store(const std::string& path, open_mode mode, store_options options) {
     namespace fs = std::filesystem;
+    // SQLite's allocation statistics take a process-wide mutex at every allocation: ~160
+    // lock round trips per ingested message, ~6% of its CPU (callgrind). Nothing here reads
+    // them. The setting only takes before SQLite initialises, hence once, before any open;
+    // later it fails harmlessly (https://sqlite.org/c3ref/c_config_covering_index_scan.html).
+    static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)memstatus_off;
     if (mode == open_mode::read_only && !fs::exists(path))
         refuse(path, "no such file (run the bot or `incident-bot import` first)");
     if (!options.clock) options.clock = [] { return system_clock::now(); };

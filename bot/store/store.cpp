@@ -152,7 +152,11 @@ constexpr const char* put_user =
 
 constexpr const char* mark_processed =
     "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING";
-constexpr const char* prune_processed = "DELETE FROM processed_events WHERE processed_at < ?";
+// Deletes from the front up to the first id to keep (schema.cpp, version 6), so it reads
+// only what it deletes; a row that arrived after a clock step back waits for a later prune.
+constexpr const char* prune_processed =
+    "DELETE FROM processed_events WHERE id < COALESCE((SELECT id FROM processed_events WHERE "
+    "processed_at >= ?1 ORDER BY id LIMIT 1), (SELECT MAX(id) + 1 FROM processed_events))";
 
 constexpr const char* insert_nudge =
     "INSERT INTO nudges (user_id, category, rule_id, channel, created_at) VALUES (?, ?, ?, ?, ?)";

@@ -295,8 +295,27 @@ CREATE TRIGGER timeline_fts_delete AFTER DELETE ON timeline
 END;
 )sql";
 
+// Version 6: processed event ids kept in arrival order (issue 3). A rowid table appends
+// each id at its end, and pruning deletes from the front: the arrival order is time order
+// while the clock does not step back, so no index on processed_at is needed. Recording an
+// event was two inserts at random places (the id key and the time index, whose ties are
+// ordered by id); now it is one of those and an append: 4% fewer instructions per ingested
+// message (callgrind).
+constexpr const char* k_v6 = R"sql(
+CREATE TABLE processed_events_v6 (
+    id           INTEGER PRIMARY KEY,
+    event_id     TEXT    NOT NULL,
+    processed_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO processed_events_v6 (event_id, processed_at)
+SELECT event_id, processed_at FROM processed_events ORDER BY processed_at, event_id;
+DROP TABLE processed_events;
+ALTER TABLE processed_events_v6 RENAME TO processed_events;
+CREATE UNIQUE INDEX processed_events_event ON processed_events (event_id);
+)sql";
+
 constexpr migration k_migrations[] = {
-    {1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}};
+    {1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}};
 
 }  // namespace
 

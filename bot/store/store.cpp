@@ -152,7 +152,11 @@ constexpr const char* put_user =
 
 constexpr const char* mark_processed =
     "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING";
-constexpr const char* prune_processed = "DELETE FROM processed_events WHERE processed_at < ?";
+// Deletes from the front up to the first id to keep (schema.cpp, version 6), so it reads
+// only what it deletes; a row that arrived after a clock step back waits for a later prune.
+constexpr const char* prune_processed =
+    "DELETE FROM processed_events WHERE id < COALESCE((SELECT id FROM processed_events WHERE "
+    "processed_at >= ?1 ORDER BY id LIMIT 1), (SELECT MAX(id) + 1 FROM processed_events))";
 
 constexpr const char* insert_nudge =
     "INSERT INTO nudges (user_id, category, rule_id, channel, created_at) VALUES (?, ?, ?, ?, ?)";
@@ -609,6 +613,12 @@ void migrate(SQLite::Database& db, const std::string& path) {
 
 store::store(const std::string& path, open_mode mode, store_options options) {
     namespace fs = std::filesystem;
+    // SQLite's allocation statistics take a process-wide mutex at every allocation: ~160
+    // lock round trips per ingested message, ~6% of its CPU (callgrind). Nothing here reads
+    // them. The setting only takes before SQLite initialises, hence once, before any open;
+    // later it fails harmlessly (https://sqlite.org/c3ref/c_config_covering_index_scan.html).
+    static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)memstatus_off;
     if (mode == open_mode::read_only && !fs::exists(path))
         refuse(path, "no such file (run the bot or `incident-bot import` first)");
     if (!options.clock) options.clock = [] { return system_clock::now(); };

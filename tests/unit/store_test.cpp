@@ -42,6 +42,8 @@ SQLite::Database file_at_version(const std::string& path, int version) {
     return db;
 }
 
+unix_time to_unix(std::int64_t seconds) { return unix_time(std::chrono::seconds(seconds)); }
+
 std::string read_all(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -183,6 +185,43 @@ TEST(Store, MigrationPacksMarksIntoFlags) {
     EXPECT_EQ(filled->text, "rollback done");
     EXPECT_TRUE(filled->key_event);
     EXPECT_EQ(filled->stage, incident_stage::repair);
+}
+
+TEST(Store, MigrationKeepsProcessedEventsInArrivalOrder) {
+    temp_dir dir;
+    fixed_clock clock;
+    const auto path = dir.file("v5.db");
+    const std::int64_t now = std::chrono::floor<std::chrono::seconds>(*clock.now)
+                                 .time_since_epoch()
+                                 .count();
+    {
+        // A version 5 file whose event ids do not sort in time order.
+        auto db = file_at_version(path, 5);
+        SQLite::Statement insert(db,
+                                 "INSERT INTO processed_events (event_id, processed_at) VALUES "
+                                 "(?, ?)");
+        const std::pair<const char*, std::int64_t> rows[] = {
+            {"EvZZ", now - 7200}, {"EvAA", now - 3600}, {"EvMM", now - 60}, {"EvBB", now}};
+        for (const auto& [id, at] : rows) {
+            insert.bind(1, id);
+            insert.bind(2, at);
+            insert.exec();
+            insert.reset();
+        }
+    }
+    store s(path, open_mode::read_write, clock.options());
+    EXPECT_EQ(pragma(path, "user_version"), store::schema_version);
+    EXPECT_TRUE(s.integrity_check().empty());
+    // Every id is still known; pruning takes exactly the older ones, oldest first.
+    for (const char* id : {"EvZZ", "EvAA", "EvMM", "EvBB"}) EXPECT_FALSE(s.mark_processed(id));
+    EXPECT_EQ(s.prune_processed(to_unix(now - 3600)), 1);
+    EXPECT_TRUE(s.mark_processed("EvZZ"));
+    EXPECT_EQ(s.prune_processed(to_unix(now - 59)), 2);
+    EXPECT_TRUE(s.mark_processed("EvAA"));
+    EXPECT_FALSE(s.mark_processed("EvBB"));
+    EXPECT_EQ(s.prune_processed(to_unix(now + 1)), 3);
+    EXPECT_EQ(s.prune_processed(to_unix(now + 1)), 0);
+    EXPECT_TRUE(s.mark_processed("EvBB"));
 }
 
 TEST(Store, RefusesForeignSqliteFileAndLeavesItAlone) {
@@ -355,6 +394,45 @@ TEST(Store, TimelineIsOrderedByTsAndKeepsThreads) {
     EXPECT_EQ(all[1].source, entry_source::bot);
     EXPECT_EQ(all[2].thread_ts, "1700000100.000001");
     EXPECT_EQ(s.list_timeline(1, timeline_view::human).size(), 2u);
+}
+
+TEST(Store, TimelineOrderAndIdsWithOutOfOrderTs) {
+    temp_dir dir;
+    const auto path = dir.file("bot.db");
+    store s(path);
+    s.create_incident({.title = "t", .channel = "C1"});
+    s.create_incident({.title = "u", .channel = "C2"});
+    // Slack does not order events: ids follow arrival, the timeline follows ts, then id.
+    ASSERT_EQ(s.add_entry(message(1, "1700000300.000001", "third")), 1);
+    ASSERT_EQ(s.add_entry(message(2, "1700000200.000001", "other incident")), 2);
+    ASSERT_EQ(s.add_entry(message(1, "1700000100.000001", "first")), 3);
+    timeline_entry note = message(1, "1700000100.000001", "note at the same ts");
+    note.source = entry_source::note;
+    ASSERT_EQ(s.add_entry(note), 4);
+    {
+        // A rolled-back entry's id is free again, as a rowid would be.
+        transaction tx(s);
+        {
+            transaction dropped(s);
+            ASSERT_EQ(s.add_entry(message(1, "1700000150.000001", "dropped")), 5);
+        }
+        ASSERT_EQ(s.add_entry(message(1, "1700000200.000001", "second")), 5);
+        tx.commit();
+    }
+    {
+        // Another connection's entries between our transactions.
+        store other(path);
+        ASSERT_EQ(other.add_entry(message(1, "1700000250.000001", "from the CLI")), 6);
+    }
+    ASSERT_EQ(s.add_entry(message(1, "1700000400.000001", "last")), 7);
+
+    std::vector<std::int64_t> ids;
+    for (const auto& e : s.list_timeline(1)) ids.push_back(e.id);
+    EXPECT_EQ(ids, (std::vector<std::int64_t>{3, 4, 5, 6, 1, 7}));
+    EXPECT_EQ(s.find_entry(1, "1700000200.000001")->text, "second");
+    EXPECT_EQ(s.search("dropped").size(), 0u);
+    EXPECT_EQ(s.search("cli").size(), 1u);
+    EXPECT_TRUE(s.integrity_check().empty());
 }
 
 TEST(Store, EditKeepsHistoryAndDeleteDropsTextEverywhere) {

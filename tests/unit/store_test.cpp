@@ -42,6 +42,15 @@ SQLite::Database file_at_version(const std::string& path, int version) {
     return db;
 }
 
+// Incident 1 of an older file: investigating in channel C1, with the columns every version has.
+void add_old_incident(SQLite::Database& db, const std::string& title) {
+    SQLite::Statement insert(db,
+                             "INSERT INTO incidents (title, severity, status, channel, declared_at) "
+                             "VALUES (?, 2, 'investigating', 'C1', 1700000000)");
+    insert.bind(1, title);
+    insert.exec();
+}
+
 unix_time to_unix(std::int64_t seconds) { return unix_time(std::chrono::seconds(seconds)); }
 
 std::string read_all(const std::string& path) {
@@ -65,9 +74,7 @@ TEST(Store, MigratesOlderSchema) {
     {
         // A file as version 1 of the bot left it, with data in it.
         auto db = file_at_version(path, 1);
-        db.exec(
-            "INSERT INTO incidents (title, severity, status, channel, declared_at) "
-            "VALUES ('Checkout latency', 2, 'investigating', 'C1', 1700000000)");
+        add_old_incident(db, "Checkout latency");
         db.exec(
             "INSERT INTO timeline (incident_id, ts, kind, source, user_id, text) "
             "VALUES (1, '1700000001.000100', 'message', 'message', 'U1', 'p99 latency doubled')");
@@ -87,9 +94,7 @@ TEST(Store, MigrationRebuildKeepsEditsReactionsAndSearchIndex) {
     {
         // A version 3 file with an edited message, a marking reaction and an indexed text.
         auto db = file_at_version(path, 3);
-        db.exec(
-            "INSERT INTO incidents (title, severity, status, channel, declared_at) "
-            "VALUES ('Queue backlog', 2, 'investigating', 'C1', 1700000000)");
+        add_old_incident(db, "Queue backlog");
         db.exec(
             "INSERT INTO timeline (id, incident_id, ts, kind, source, user_id, text, key_event) "
             "VALUES (7, 1, '1700000001.000100', 'message', 'message', 'U1', 'consumer lag grows', "
@@ -131,9 +136,7 @@ TEST(Store, MigrationPacksMarksIntoFlags) {
     {
         // A version 4 file with every mark column in use, and an indexed text.
         auto db = file_at_version(path, 4);
-        db.exec(
-            "INSERT INTO incidents (title, severity, status, channel, declared_at) "
-            "VALUES ('Disk pressure', 2, 'investigating', 'C1', 1700000000)");
+        add_old_incident(db, "Disk pressure");
         db.exec(
             "INSERT INTO timeline (id, incident_id, ts, thread_ts, kind, source, user_id, text, "
             "key_event, pinned, stage, edited, deleted, permalink) VALUES "

@@ -7,8 +7,8 @@
 //
 //   bench_net_socket_mode [EVENTS]     (default 20000)
 #include <cstdio>
-#include <string>
 #include <ctime>
+#include <string>
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -298,22 +298,26 @@ std::string_view value_view(sqlite3_value* v) {
              : std::string_view();
 }
 
-// Sets `out` unless the value is NULL; `out` starts empty.
-void read_opt_string(sqlite3_value* v, std::optional<std::string>& out) {
-    if (sqlite3_value_type(v) != SQLITE_NULL) out.emplace(value_view(v));
+// Sets or clears `out`. `out` may hold an earlier row's value: a present string is
+// overwritten in its own buffer, so a scan allocates only while strings still grow.
+void assign_opt_string(sqlite3_value* v, std::optional<std::string>& out) {
+    if (sqlite3_value_type(v) == SQLITE_NULL) out.reset();
+    else if (out) out->assign(value_view(v));
+    else out.emplace(value_view(v));
 }
 
-// Fills a default-constructed entry in place from an ENTRY_COLUMNS row of `incident_id`.
+// Fills `e` from an ENTRY_COLUMNS row of `incident_id`, overwriting every field, so one entry
+// can be reused for a whole scan.
 void read_entry(sqlite3_stmt* s, std::int64_t incident_id, timeline_entry& e) {
     const auto column = [s](int i) { return sqlite3_column_value(s, i); };
     e.id = sqlite3_value_int64(column(0));
     e.incident_id = incident_id;
     e.ts = value_view(column(1));
-    read_opt_string(column(2), e.thread_ts);
+    assign_opt_string(column(2), e.thread_ts);
     e.kind = value_view(column(3));
     e.source = parse_entry_source(value_view(column(4))).value_or(entry_source::message);
-    read_opt_string(column(5), e.user);
-    read_opt_string(column(6), e.text);
+    assign_opt_string(column(5), e.user);
+    assign_opt_string(column(6), e.text);
     const std::int64_t flags = sqlite3_value_int64(column(7));
     e.key_event = (flags & entry_flag::key_event) != 0;
     e.pinned = (flags & entry_flag::pinned) != 0;
@@ -321,7 +325,9 @@ void read_entry(sqlite3_stmt* s, std::int64_t incident_id, timeline_entry& e) {
     e.deleted = (flags & entry_flag::deleted) != 0;
     if (const auto stage = (flags >> entry_flag::stage_shift) & 3; stage != 0)
         e.stage = static_cast<incident_stage>(stage - 1);
-    read_opt_string(column(8), e.permalink);
+    else
+        e.stage.reset();
+    assign_opt_string(column(8), e.permalink);
 }
 
 action_item read_action(const SQLite::Statement& s) {
@@ -922,11 +928,23 @@ std::vector<timeline_entry> store::list_timeline(std::int64_t incident_id, timel
         count.step();
         out.reserve(static_cast<std::size_t>(sqlite3_column_int64(count.get(), 0)));
     }
+    scan_timeline(incident_id, view, [&out](const timeline_entry& e) { out.push_back(e); });
+    return out;
+}
+
+void store::scan_timeline(std::int64_t incident_id,
+                          timeline_view view,
+                          const std::function<void(const timeline_entry&)>& visit) {
     use_raw s(*impl_, sql::list_timeline);
+    // The statement is shared: a nested scan would reset the outer one mid-way.
+    if (sqlite3_stmt_busy(s.get())) throw std::logic_error("scan_timeline: nested scan");
     s.bind(1, incident_id);
     s.bind(2, std::int64_t{view == timeline_view::human ? 1 : 0});
-    while (s.step()) read_entry(s.get(), incident_id, out.emplace_back());
-    return out;
+    timeline_entry e;
+    while (s.step()) {
+        read_entry(s.get(), incident_id, e);
+        visit(e);
+    }
 }
 
 bool store::apply_edit(std::int64_t entry_id,

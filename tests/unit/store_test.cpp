@@ -399,6 +399,84 @@ TEST(Store, TimelineIsOrderedByTsAndKeepsThreads) {
     EXPECT_EQ(s.list_timeline(1, timeline_view::human).size(), 2u);
 }
 
+TEST(Store, ScanVisitsTheTimelineInOrderAndResetsEveryField) {
+    temp_dir dir;
+    store s(dir.file("bot.db"));
+    s.create_incident({.title = "t", .channel = "C1"});
+    s.create_incident({.title = "u", .channel = "C2"});
+    // Each entry leaves fields set that the next one must not inherit.
+    auto first = message(1, "1700000100.000001", "db failover started");
+    first.thread_ts = "1700000050.000001";
+    first.permalink = "https://slack.com/archives/C1/p1700000100000001";
+    first.pinned = true;
+    const auto first_id = s.add_entry(first);
+    ASSERT_TRUE(first_id);
+    ASSERT_TRUE(s.add_reaction(*first_id, "U2", "mag", {.stage = incident_stage::detection}));
+    auto deleted = message(1, "1700000200.000001", "");
+    deleted.text.reset();
+    deleted.user.reset();
+    deleted.deleted = true;
+    deleted.kind = "message_deleted";
+    deleted.source = entry_source::deletion;
+    ASSERT_TRUE(s.add_entry(deleted));
+    auto join = message(1, "1700000300.000001", "<@U9> joined");
+    join.source = entry_source::join;
+    ASSERT_TRUE(s.add_entry(join));
+    ASSERT_TRUE(s.add_entry(message(2, "1700000150.000001", "other incident")));
+
+    std::vector<timeline_entry> seen;
+    s.scan_timeline(1, timeline_view::all, [&](const timeline_entry& e) { seen.push_back(e); });
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0].text, "db failover started");
+    EXPECT_EQ(seen[0].stage, incident_stage::detection);
+    EXPECT_TRUE(seen[0].key_event);
+    EXPECT_EQ(seen[1].incident_id, 1);
+    EXPECT_EQ(seen[1].ts, "1700000200.000001");
+    EXPECT_EQ(seen[1].kind, "message_deleted");
+    EXPECT_EQ(seen[1].source, entry_source::deletion);
+    EXPECT_FALSE(seen[1].text || seen[1].user || seen[1].thread_ts || seen[1].permalink);
+    EXPECT_FALSE(seen[1].stage || seen[1].key_event || seen[1].pinned);
+    EXPECT_TRUE(seen[1].deleted);
+    EXPECT_EQ(seen[2].source, entry_source::join);
+    EXPECT_FALSE(seen[2].deleted);
+    // The scan and the list agree, field for field.
+    const auto listed = s.list_timeline(1);
+    ASSERT_EQ(listed.size(), seen.size());
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+        EXPECT_EQ(listed[i].id, seen[i].id);
+        EXPECT_EQ(listed[i].text, seen[i].text);
+        EXPECT_EQ(listed[i].stage, seen[i].stage);
+    }
+    std::size_t human = 0;
+    s.scan_timeline(1, timeline_view::human, [&](const timeline_entry&) { ++human; });
+    EXPECT_EQ(human, 2u);
+}
+
+TEST(Store, ScanAllowsStoreReadsButNotANestedScan) {
+    temp_dir dir;
+    store s(dir.file("bot.db"));
+    s.create_incident({.title = "t", .channel = "C1"});
+    ASSERT_TRUE(s.add_entry(message(1, "1700000100.000001", "one")));
+    ASSERT_TRUE(s.add_entry(message(1, "1700000200.000001", "two")));
+    s.put_user({.id = "U1", .display_name = "ana"});
+    std::vector<std::string> authors;
+    s.scan_timeline(1, timeline_view::all, [&](const timeline_entry& e) {
+        authors.push_back(s.get_user(*e.user)->display_name);
+    });
+    EXPECT_EQ(authors, (std::vector<std::string>{"ana", "ana"}));
+    EXPECT_THROW(s.scan_timeline(1,
+                                 timeline_view::all,
+                                 [&](const timeline_entry&) {
+                                     s.scan_timeline(1, timeline_view::all,
+                                                     [](const timeline_entry&) {});
+                                 }),
+                 std::logic_error);
+    // The failed scan left the statement reusable.
+    std::size_t rows = 0;
+    s.scan_timeline(1, timeline_view::all, [&](const timeline_entry&) { ++rows; });
+    EXPECT_EQ(rows, 2u);
+}
+
 TEST(Store, TimelineOrderAndIdsWithOutOfOrderTs) {
     temp_dir dir;
     const auto path = dir.file("bot.db");

@@ -349,6 +349,12 @@ public:
     /// Timeline of an incident in ts order.
     std::vector<timeline_entry> list_timeline(std::int64_t incident_id,
                                               timeline_view view = timeline_view::all);
+    /// Visits the timeline in ts order one entry at a time, without holding it in memory:
+    /// for long timelines (printing 100,000 entries). The entry is reused between calls, so
+    /// copy what must outlive a call. `visit` may use the store, but not start another scan.
+    void scan_timeline(std::int64_t incident_id,
+                       timeline_view view,
+                       const std::function<void(const timeline_entry&)>& visit);
     /// Replaces the text and keeps the old one in the history. False when the entry is
     /// missing, deleted, or the text did not change (Slack also sends message_changed for
     /// link unfurls).

@@ -314,8 +314,20 @@ ALTER TABLE processed_events_v6 RENAME TO processed_events;
 CREATE UNIQUE INDEX processed_events_event ON processed_events (event_id);
 )sql";
 
+// Version 7: the timeline's order index carries every column a timeline read returns
+// (issue 3), so reading an incident's timeline is one range scan of the index instead of an
+// index probe plus a table lookup per entry. The rowid follows ts, as in ORDER BY ts, id, so
+// no sort is needed. Each entry is stored twice (~75 more bytes per entry), and edits,
+// deletions and marks rewrite the index entry too.
+// (https://sqlite.org/queryplanner.html#covering_indexes)
+constexpr const char* k_v7 = R"sql(
+DROP INDEX timeline_order;
+CREATE INDEX timeline_order ON timeline (incident_id, ts, id, thread_ts, kind, source, user_id,
+                                         text, flags, permalink);
+)sql";
+
 constexpr migration k_migrations[] = {
-    {1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}};
+    {1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}, {7, k_v7}};
 
 }  // namespace
 

@@ -227,6 +227,44 @@ TEST(Store, MigrationKeepsProcessedEventsInArrivalOrder) {
     EXPECT_TRUE(s.mark_processed("EvBB"));
 }
 
+TEST(Store, MigrationMakesTheOrderIndexCoverTimelineReads) {
+    temp_dir dir;
+    const auto path = dir.file("v6.db");
+    {
+        // A version 6 file whose ids are not in ts order.
+        auto db = file_at_version(path, 6);
+        add_old_incident(db, "Cert expiry");
+        db.exec(
+            "INSERT INTO timeline (id, incident_id, ts, thread_ts, kind, source, user_id, text, "
+            "flags, permalink) VALUES "
+            "(2, 1, '1700000200.000100', '1700000100.000100', 'message', 'message', 'U2', "
+            "'renewing now', 0, NULL), "
+            "(5, 1, '1700000100.000100', NULL, 'message', 'message', 'U1', 'TLS errors at edge', "
+            "1, 'https://slack.com/archives/C1/p1700000100000100')");
+    }
+    store s(path);
+    EXPECT_EQ(pragma(path, "user_version"), store::schema_version);
+    EXPECT_TRUE(s.integrity_check().empty());
+    {
+        // Every column a timeline read returns is in the index, in ORDER BY ts, id order.
+        SQLite::Database db(path, SQLite::OPEN_READONLY);
+        SQLite::Statement columns(db, "SELECT name FROM pragma_index_info('timeline_order')");
+        std::vector<std::string> names;
+        while (columns.executeStep()) names.push_back(columns.getColumn(0).getString());
+        EXPECT_EQ(names,
+                  (std::vector<std::string>{"incident_id", "ts", "id", "thread_ts", "kind",
+                                            "source", "user_id", "text", "flags", "permalink"}));
+    }
+    // Changes after the upgrade reach the index as well as the table.
+    ASSERT_TRUE(s.apply_edit(2, "renewed, edge healthy", "1700000300.000000", "U2"));
+    std::vector<std::string> texts;
+    s.scan_timeline(1, timeline_view::all, [&](const timeline_entry& e) {
+        texts.push_back(e.text.value_or("-"));
+    });
+    EXPECT_EQ(texts, (std::vector<std::string>{"TLS errors at edge", "renewed, edge healthy"}));
+    EXPECT_TRUE(s.integrity_check().empty());
+}
+
 TEST(Store, RefusesForeignSqliteFileAndLeavesItAlone) {
     temp_dir dir;
     const auto path = dir.file("foreign.db");

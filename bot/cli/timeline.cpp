@@ -55,32 +55,41 @@ private:
     std::map<std::string, std::string> names_;
 };
 
-void print_table(std::ostream& out, const std::vector<timeline_entry>& entries, authors& name) {
+void print_table_header(std::ostream& out) {
     char line[256];
     std::snprintf(line, sizeof line, "%-20s %-16s %-18s %-24s %s\n", "TIME (UTC)", "AUTHOR",
                   "KIND", "MARKS", "TEXT");
     out << line;
-    for (const auto& e : entries) {
-        std::snprintf(line, sizeof line, "%-20s %-16s %-18s %-24s ",
-                      format_utc(ts_time(e.ts)).c_str(), name(e.user).c_str(), e.kind.c_str(),
-                      marks(e).c_str());
-        out << line << one_line(e) << "\n";
-    }
 }
 
-void print_markdown(std::ostream& out,
-                    const incident& i,
-                    const std::vector<timeline_entry>& entries,
-                    authors& name) {
+void print_table_row(std::ostream& out, const timeline_entry& e, authors& name) {
+    char line[256];
+    std::snprintf(line, sizeof line, "%-20s %-16s %-18s %-24s ",
+                  format_utc(ts_time(e.ts)).c_str(), name(e.user).c_str(), e.kind.c_str(),
+                  marks(e).c_str());
+    out << line << one_line(e) << "\n";
+}
+
+void print_markdown_header(std::ostream& out, const incident& i) {
     out << "# Incident " << i.id << ": " << i.title << "\n\n"
         << "SEV" << i.severity << ", " << to_string(i.status) << ", declared "
         << format_utc(i.declared_at) << " UTC\n\n## Timeline (UTC)\n\n";
-    if (entries.empty()) out << "_No entries._\n";
-    for (const auto& e : entries) {
-        out << "- " << format_utc(ts_time(e.ts)) << " **" << name(e.user) << "**";
-        if (e.kind != "message") out << " (" << e.kind << ")";
-        if (const auto m = marks(e); !m.empty()) out << " `" << m << "`";
-        out << ": " << (e.deleted ? "_(deleted)_" : one_line(e)) << "\n";
+}
+
+void print_markdown_row(std::ostream& out, const timeline_entry& e, authors& name) {
+    out << "- " << format_utc(ts_time(e.ts)) << " **" << name(e.user) << "**";
+    if (e.kind != "message") out << " (" << e.kind << ")";
+    if (const auto m = marks(e); !m.empty()) out << " `" << m << "`";
+    out << ": " << (e.deleted ? "_(deleted)_" : one_line(e)) << "\n";
+}
+
+// One element of a JSON array printed a piece at a time, laid out as dump(2) lays out the
+// whole array, so a long timeline never sits in memory as one document.
+void print_json_element(std::ostream& out, const json& element, bool first) {
+    out << (first ? "[\n  " : ",\n  ");
+    for (const char c : element.dump(2)) {
+        out << c;
+        if (c == '\n') out << "  ";
     }
 }
 
@@ -120,17 +129,19 @@ int timeline_command(context& ctx) {
                     << "'\n";
             return 1;
         }
-        const auto entries = s.list_timeline(id);
+        // Printed as the rows are read: 100,000 entries need no more memory than one.
         authors name(s);
-        if (format == "json") {
-            json out = json::array();
-            for (const auto& e : entries) out.push_back(to_json(e, name));
-            ctx.out << out.dump(2) << "\n";
-        } else if (format == "md") {
-            print_markdown(ctx.out, *inc, entries, name);
-        } else {
-            print_table(ctx.out, entries, name);
-        }
+        std::size_t rows = 0;
+        if (format == "table") print_table_header(ctx.out);
+        if (format == "md") print_markdown_header(ctx.out, *inc);
+        s.scan_timeline(id, timeline_view::all, [&](const timeline_entry& e) {
+            if (format == "json") print_json_element(ctx.out, to_json(e, name), rows == 0);
+            else if (format == "md") print_markdown_row(ctx.out, e, name);
+            else print_table_row(ctx.out, e, name);
+            ++rows;
+        });
+        if (format == "json") ctx.out << (rows == 0 ? "[]\n" : "\n]\n");
+        if (format == "md" && rows == 0) ctx.out << "_No entries._\n";
         return 0;
     } catch (const store_error& e) {
         ctx.err << "incident-bot timeline: " << e.what() << "\n";

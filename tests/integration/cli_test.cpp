@@ -2,9 +2,14 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "harness.hpp"
 #include "child_process.hpp"
+#include "incident_bot/store/store.hpp"
+
+// GCC 12 warns about designated initializers that leave members at their defaults.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 namespace incident_bot::testing {
 namespace {
@@ -53,6 +58,72 @@ TEST(Cli, SigtermClosesTheSocketAndExitsZero) {
     EXPECT_EQ(status, 0) << err;
     EXPECT_EQ(fake.close_frames(), 1u);
     EXPECT_EQ(err.find("xoxb-0001-test"), std::string::npos);
+}
+
+// `incident-bot timeline` prints as it reads (store::scan_timeline); each format still gets
+// every entry once, in order, with authors from the user cache.
+TEST(Cli, TimelinePrintsEachFormatInOrder) {
+    const auto db = temp_path("ib-cli-timeline.db");
+    const auto out_file = temp_path("ib-cli-timeline.out");
+    {
+        store s(db);
+        s.create_incident({.title = "Queue backlog", .channel = "C1"});
+        s.create_incident({.title = "Quiet", .channel = "C2"});
+        s.put_user({.id = "U1", .display_name = "ana"});
+        timeline_entry e;
+        e.incident_id = 1;
+        e.ts = "1700000200.000100";
+        e.user = "U2";
+        e.text = "consumers restarted\nlag falling";
+        ASSERT_TRUE(s.add_entry(e));
+        e.ts = "1700000100.000100";
+        e.user = "U1";
+        e.text = "lag at 2M messages";
+        e.pinned = true;
+        ASSERT_TRUE(s.add_entry(e));
+    }
+    const auto print = [&](std::vector<std::string> args) {
+        args.insert(args.end(), {"--db", db});
+        process p(args, {"PATH=/usr/bin:/bin"}, out_file);
+        auto [status, err] = p.finish();
+        std::ifstream in(out_file);
+        return std::tuple(status, std::string(std::istreambuf_iterator<char>(in), {}), err);
+    };
+
+    auto [status, out, err] = print({"timeline", "1", "--format", "json"});
+    ASSERT_EQ(status, 0) << err;
+    const auto entries = nlohmann::json::parse(out);
+    ASSERT_EQ(entries.size(), 2u) << out;
+    EXPECT_EQ(entries[0]["author"], "ana");
+    EXPECT_EQ(entries[0]["key_event"], true);
+    EXPECT_EQ(entries[1]["author"], "U2");
+    EXPECT_EQ(entries[1]["text"], "consumers restarted\nlag falling");
+    // Laid out as a whole-array dump(2) would be.
+    EXPECT_EQ(out, entries.dump(2) + "\n");
+
+    std::tie(status, out, err) = print({"timeline", "1", "--format", "md"});
+    ASSERT_EQ(status, 0) << err;
+    const auto first = out.find("**ana** `key`: lag at 2M messages");
+    const auto second = out.find("**U2**: consumers restarted lag falling");
+    EXPECT_NE(first, std::string::npos) << out;
+    EXPECT_NE(second, std::string::npos) << out;
+    EXPECT_LT(first, second);
+
+    std::tie(status, out, err) = print({"timeline", "1"});
+    ASSERT_EQ(status, 0) << err;
+    EXPECT_TRUE(out.starts_with("TIME (UTC)")) << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;
+
+    // An incident with no entries is still valid output; an unknown one is an error.
+    std::tie(status, out, err) = print({"timeline", "2", "--format", "json"});
+    EXPECT_EQ(status, 0) << err;
+    EXPECT_EQ(out, "[]\n");
+    std::tie(status, out, err) = print({"timeline", "2", "--format", "md"});
+    EXPECT_NE(out.find("_No entries._"), std::string::npos) << out;
+    std::tie(status, out, err) = print({"timeline", "9"});
+    EXPECT_EQ(status, 1);
+    EXPECT_NE(err.find("no incident 9"), std::string::npos) << err;
+    for (const auto& file : {db, db + "-wal", db + "-shm", out_file}) std::filesystem::remove(file);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <csignal>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <spawn.h>
@@ -36,13 +37,19 @@ public:
     pid_t pid = -1;
 
     // Starts the binary with `args` and exactly `env` as its environment. Its stderr is read
-    // on a thread of ours, so a chatty child never blocks on a full pipe.
-    process(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+    // on a thread of ours, so a chatty child never blocks on a full pipe. Its stdout goes to
+    // `stdout_file` when given (created or truncated), else to ours.
+    process(const std::vector<std::string>& args,
+            const std::vector<std::string>& env,
+            const std::string& stdout_file = {}) {
         int fds[2];
         if (pipe(fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+        if (!stdout_file.empty())
+            posix_spawn_file_actions_addopen(&actions, 1, stdout_file.c_str(),
+                                             O_WRONLY | O_CREAT | O_TRUNC, 0600);
         posix_spawn_file_actions_addclose(&actions, fds[0]);
         std::vector<std::string> argv_s = {INCIDENT_BOT_BINARY};
         argv_s.insert(argv_s.end(), args.begin(), args.end());

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <unordered_map>
 
@@ -298,11 +299,22 @@ std::string_view value_view(sqlite3_value* v) {
              : std::string_view();
 }
 
+// Copies `v` into `out`'s own buffer when it fits: std::string::assign takes the general
+// replace path (aliasing checks, capacity arithmetic), a sixth of a scan's C++ cost.
+void overwrite(std::string& out, std::string_view v) {
+    if (v.size() > out.capacity()) {
+        out.assign(v);
+        return;
+    }
+    out.resize(v.size());
+    std::memcpy(out.data(), v.data(), v.size());
+}
+
 // Sets or clears `out`. `out` may hold an earlier row's value: a present string is
 // overwritten in its own buffer, so a scan allocates only while strings still grow.
 void assign_opt_string(sqlite3_value* v, std::optional<std::string>& out) {
     if (sqlite3_value_type(v) == SQLITE_NULL) out.reset();
-    else if (out) out->assign(value_view(v));
+    else if (out) overwrite(*out, value_view(v));
     else out.emplace(value_view(v));
 }
 
@@ -312,9 +324,9 @@ void read_entry(sqlite3_stmt* s, std::int64_t incident_id, timeline_entry& e) {
     const auto column = [s](int i) { return sqlite3_column_value(s, i); };
     e.id = sqlite3_value_int64(column(0));
     e.incident_id = incident_id;
-    e.ts = value_view(column(1));
+    overwrite(e.ts, value_view(column(1)));
     assign_opt_string(column(2), e.thread_ts);
-    e.kind = value_view(column(3));
+    overwrite(e.kind, value_view(column(3)));
     e.source = parse_entry_source(value_view(column(4))).value_or(entry_source::message);
     assign_opt_string(column(5), e.user);
     assign_opt_string(column(6), e.text);

@@ -637,6 +637,12 @@ store::store(const std::string& path, open_mode mode, store_options options) {
     // later it fails harmlessly (https://sqlite.org/c3ref/c_config_covering_index_scan.html).
     static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     (void)memstatus_off;
+    // Savepoints keep the pages they change in a statement journal, which SQLite moves to a
+    // temp file once it passes 64 KiB; in ingest batches that then cost a 4 KiB write per
+    // changed page (strace, 20,000 events: 19,153 -> 8,319 pwrites, 3 temp files -> 0).
+    // 4 MiB covers a batch's savepoints and search-index merges; purges still spill.
+    static const int spill_late = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 4 << 20);
+    (void)spill_late;
     if (mode == open_mode::read_only && !fs::exists(path))
         refuse(path, "no such file (run the bot or `incident-bot import` first)");
     if (!options.clock) options.clock = [] { return system_clock::now(); };

@@ -25,10 +25,6 @@ using std::chrono::system_clock;
 // The incident id is not read back: both readers select by it (see read_entry).
 #define ENTRY_COLUMNS "id, ts, thread_ts, kind, source, user_id, text, flags, permalink"
 #define ACTION_COLUMNS "id, incident_id, text, owner, due, status, created_at, done_at"
-// Entries that came from Slack: the predicate of the unique index timeline_message, spelled as
-// in schema.cpp (version 4) so that SQLite matches the two and uses the index, and without
-// an IN list, which would build an ephemeral table per execution.
-#define SLACK_ENTRY "source <> 'note' AND source <> 'status' AND source <> 'command'"
 
 // Every statement the store runs. Prepared on first use and reused (see impl::prepare).
 namespace sql {
@@ -77,29 +73,32 @@ constexpr const char* set_impact = "UPDATE incidents SET impact = ?2 WHERE id = 
 // Two statements instead of one upsert: an upsert that can update `text` makes every insert
 // join the FTS table to the transaction (the update trigger might write it), and FTS5 then
 // syncs at every statement savepoint of the batch, ~9% of the ingest CPU (callgrind).
-// ?8 is the entry's flags (entry_flags below).
+// ?8 is the entry's flags (entry_flags below), ?10 its id (impl::next_entry_id) and ?11 its
+// slot: 0 for an entry from Slack, which conflicts with another at the same ts, else the id
+// (schema.cpp, version 7).
 constexpr const char* insert_entry =
     "INSERT INTO timeline (incident_id, ts, thread_ts, kind, source, user_id, text, flags, "
-    "permalink) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-    "ON CONFLICT (incident_id, ts) WHERE " SLACK_ENTRY " DO NOTHING";
+    "permalink, id, slot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+    "ON CONFLICT (incident_id, ts, slot) DO NOTHING";
 // A reaction can arrive before its message (Slack does not order events); the message
 // then fills in the placeholder the reaction left. Same parameters as insert_entry; the
 // placeholder's marks (key event 1, pinned 2, stage 48) stay, edited and deleted are replaced.
 constexpr const char* fill_placeholder =
     "UPDATE timeline SET thread_ts = ?3, kind = ?4, source = ?5, user_id = ?6, text = ?7, "
-    "flags = (flags & 51) | ?8, permalink = ?9 WHERE incident_id = ?1 AND ts = ?2 AND " SLACK_ENTRY
-    " AND source = 'reaction' AND text IS NULL AND ?5 <> 'reaction'";
+    "flags = (flags & 51) | ?8, permalink = ?9 WHERE incident_id = ?1 AND ts = ?2 AND slot = 0 "
+    "AND source = 'reaction' AND text IS NULL AND ?5 <> 'reaction'";
 // The row a filled-in placeholder kept (no RETURNING: SQLite buffers RETURNING rows in an
 // ephemeral table, whose creation cost ~40 us per insert on 3.40).
 constexpr const char* message_entry_id =
-    "SELECT id FROM timeline WHERE incident_id = ? AND ts = ? AND " SLACK_ENTRY;
+    "SELECT id FROM timeline WHERE incident_id = ? AND ts = ? AND slot = 0";
 constexpr const char* find_entry =
-    "SELECT " ENTRY_COLUMNS " FROM timeline WHERE incident_id = ? AND ts = ? AND " SLACK_ENTRY;
+    "SELECT " ENTRY_COLUMNS " FROM timeline WHERE incident_id = ? AND ts = ? AND slot = 0";
 constexpr const char* list_timeline = "SELECT " ENTRY_COLUMNS
                                       " FROM timeline WHERE incident_id = ?1 AND (?2 = 0 OR "
-                                      "source NOT IN ('bot', 'join')) ORDER BY ts, id";
-// An upper bound on list_timeline's rows (the human view drops some), read from the index.
+                                      "source NOT IN ('bot', 'join')) ORDER BY ts, slot";
+// An upper bound on list_timeline's rows (the human view drops some).
 constexpr const char* count_timeline = "SELECT COUNT(*) FROM timeline WHERE incident_id = ?";
+constexpr const char* max_entry_id = "SELECT COALESCE(MAX(id), 0) FROM timeline";
 constexpr const char* entry_text = "SELECT text, flags & 8 FROM timeline WHERE id = ?";
 constexpr const char* insert_edit =
     "INSERT INTO entry_edits (entry_id, edited_ts, editor, old_text) VALUES (?, ?, ?, ?)";
@@ -432,6 +431,8 @@ struct store::impl {
     std::function<system_clock::time_point()> clock;
     // Open transaction depth: 0 means autocommit; deeper levels are savepoints.
     int depth = 0;
+    // The lowest timeline id not taken; 0 until read in the current write transaction.
+    std::int64_t free_entry_id = 0;
     std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements;
     struct finalizer {
         void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
@@ -471,6 +472,7 @@ struct store::impl {
     void commit();
     void index_new_entries();
     void rollback() noexcept;
+    std::int64_t next_entry_id();
     std::optional<std::int64_t> insert_entry(const timeline_entry& e);
     std::int64_t add_status_entry(std::int64_t incident_id,
                                   const char* kind,
@@ -548,6 +550,8 @@ void run(store::impl& i, const char* text) {
 
 void store::impl::begin() {
     run(*this, depth == 0 ? sql::begin : sql::savepoint);
+    // Another connection may have added entries since our last transaction.
+    if (depth == 0) free_entry_id = 0;
     ++depth;
 }
 
@@ -575,6 +579,8 @@ void store::impl::rollback() noexcept {
         db.tryExec(sql::rollback_to);
         db.tryExec(sql::release);
     }
+    // Ids of entries rolled back are free again, as rowids would be.
+    free_entry_id = 0;
     --depth;
 }
 
@@ -770,7 +776,7 @@ std::int64_t store::impl::add_status_entry(std::int64_t incident_id,
     e.source = entry_source::status;
     e.user = by;
     e.text = std::move(text);
-    // Status entries are outside the unique index, so this always inserts.
+    // Status entries have a slot of their own, so this always inserts.
     return insert_entry(e).value();
 }
 
@@ -880,6 +886,11 @@ std::int64_t entry_flags(const timeline_entry& e) {
            (e.edited ? entry_flag::edited : 0) | (e.deleted ? entry_flag::deleted : 0);
 }
 
+// Entries from Slack, one per ts; the bot's own may share a ts (schema.cpp, version 7).
+bool is_slack_entry(entry_source s) {
+    return s != entry_source::note && s != entry_source::status && s != entry_source::command;
+}
+
 void bind_entry(use_raw& s, const timeline_entry& e) {
     s.bind(1, e.incident_id);
     s.bind(2, e.ts);
@@ -896,11 +907,29 @@ void bind_entry(use_raw& s, const timeline_entry& e) {
 
 }  // namespace
 
+// The timeline has no rowid to allocate ids from (schema.cpp, version 7). MAX(id) is read
+// once per write transaction, which no other connection can interleave with (BEGIN
+// IMMEDIATE), and again after a rollback.
+std::int64_t store::impl::next_entry_id() {
+    if (free_entry_id == 0) {
+        use_raw s(*this, sql::max_entry_id);
+        s.step();
+        free_entry_id = sqlite3_column_int64(s.get(), 0) + 1;
+    }
+    return free_entry_id;
+}
+
 std::optional<std::int64_t> store::impl::insert_entry(const timeline_entry& e) {
     {
+        const std::int64_t id = next_entry_id();
         use_raw s(*this, sql::insert_entry);
         bind_entry(s, e);
-        if (s.exec() > 0) return sqlite3_last_insert_rowid(db.getHandle());
+        s.bind(10, id);
+        s.bind(11, is_slack_entry(e.source) ? 0 : id);
+        if (s.exec() > 0) {
+            ++free_entry_id;
+            return id;
+        }
     }
     // The ts is taken: by a placeholder to fill in, or by the message itself (a duplicate).
     {

@@ -227,41 +227,56 @@ TEST(Store, MigrationKeepsProcessedEventsInArrivalOrder) {
     EXPECT_TRUE(s.mark_processed("EvBB"));
 }
 
-TEST(Store, MigrationMakesTheOrderIndexCoverTimelineReads) {
+TEST(Store, MigrationStoresTimelineInOrderAndKeepsIds) {
     temp_dir dir;
     const auto path = dir.file("v6.db");
     {
-        // A version 6 file whose ids are not in ts order.
+        // A version 6 file whose ids are not in ts order, with history, a reaction and an
+        // indexed text on the entries that move, and a note older than the message at its ts.
         auto db = file_at_version(path, 6);
-        add_old_incident(db, "Cert expiry");
+        add_old_incident(db, "Cache stampede");
         db.exec(
-            "INSERT INTO timeline (id, incident_id, ts, thread_ts, kind, source, user_id, text, "
-            "flags, permalink) VALUES "
-            "(2, 1, '1700000200.000100', '1700000100.000100', 'message', 'message', 'U2', "
-            "'renewing now', 0, NULL), "
-            "(5, 1, '1700000100.000100', NULL, 'message', 'message', 'U1', 'TLS errors at edge', "
-            "1, 'https://slack.com/archives/C1/p1700000100000100')");
+            "INSERT INTO incidents (title, severity, status, channel, declared_at) VALUES "
+            "('Other', 3, 'investigating', 'C2', 1700000000)");
+        db.exec(
+            "INSERT INTO timeline (id, incident_id, ts, kind, source, user_id, text, flags) "
+            "VALUES (4, 1, '1700000300.000100', 'message', 'message', 'U1', 'hit ratio falls', 0), "
+            "(7, 2, '1700000100.000100', 'message', 'message', 'U2', 'unrelated', 0), "
+            "(8, 1, '1700000100.000100', 'note', 'note', 'U4', 'paging cache owners', 0), "
+            "(9, 1, '1700000100.000100', 'message', 'message', 'U3', 'evictions spike', 1)");
+        db.exec(
+            "INSERT INTO entry_edits (entry_id, edited_ts, editor, old_text) "
+            "VALUES (4, '1700000301.000000', 'U1', 'hit ratio')");
+        db.exec(
+            "INSERT INTO entry_reactions (entry_id, user_id, reaction, key_event) "
+            "VALUES (9, 'U5', 'pushpin', 1)");
+        db.exec("INSERT INTO timeline_fts (timeline_fts) VALUES ('rebuild')");
+        db.exec("UPDATE fts_progress SET timeline_upto = 9");
     }
     store s(path);
     EXPECT_EQ(pragma(path, "user_version"), store::schema_version);
     EXPECT_TRUE(s.integrity_check().empty());
-    {
-        // Every column a timeline read returns is in the index, in ORDER BY ts, id order.
-        SQLite::Database db(path, SQLite::OPEN_READONLY);
-        SQLite::Statement columns(db, "SELECT name FROM pragma_index_info('timeline_order')");
-        std::vector<std::string> names;
-        while (columns.executeStep()) names.push_back(columns.getColumn(0).getString());
-        EXPECT_EQ(names,
-                  (std::vector<std::string>{"incident_id", "ts", "id", "thread_ts", "kind",
-                                            "source", "user_id", "text", "flags", "permalink"}));
-    }
-    // Changes after the upgrade reach the index as well as the table.
-    ASSERT_TRUE(s.apply_edit(2, "renewed, edge healthy", "1700000300.000000", "U2"));
-    std::vector<std::string> texts;
-    s.scan_timeline(1, timeline_view::all, [&](const timeline_entry& e) {
-        texts.push_back(e.text.value_or("-"));
-    });
-    EXPECT_EQ(texts, (std::vector<std::string>{"TLS errors at edge", "renewed, edge healthy"}));
+    // At an equal ts the Slack message comes first, then the bot's own entries.
+    std::vector<std::int64_t> ids;
+    for (const auto& e : s.list_timeline(1)) ids.push_back(e.id);
+    EXPECT_EQ(ids, (std::vector<std::int64_t>{9, 8, 4}));
+    EXPECT_TRUE(s.list_timeline(1)[0].key_event);
+    EXPECT_EQ(s.find_entry(1, "1700000100.000100")->id, 9);
+    ASSERT_EQ(s.edit_history(4).size(), 1u);
+    // Foreign keys, triggers and the search index still find the entries by id.
+    EXPECT_EQ(s.search("evictions").size(), 1u);
+    EXPECT_TRUE(s.remove_reaction(9, "U5", "pushpin"));
+    EXPECT_FALSE(s.list_timeline(1)[0].key_event);
+    EXPECT_TRUE(s.apply_edit(4, "origin overloaded", "1700000302.000000", "U1"));
+    EXPECT_TRUE(s.search("ratio").empty());
+    EXPECT_EQ(s.search("origin").size(), 1u);
+    // New entries continue after the highest id and are searchable once committed.
+    EXPECT_EQ(s.add_entry(message(1, "1700000200.000100", "warming the cache")), 10);
+    EXPECT_EQ(s.search("warming").size(), 1u);
+    EXPECT_EQ(s.list_timeline(1)[2].id, 10);
+    EXPECT_FALSE(s.add_entry(message(1, "1700000100.000100", "same ts again")));
+    EXPECT_TRUE(s.mark_deleted(4));
+    EXPECT_TRUE(s.edit_history(4).empty());
     EXPECT_TRUE(s.integrity_check().empty());
 }
 

@@ -346,7 +346,8 @@ public:
     std::int64_t add_note(std::int64_t incident_id, std::string user, std::string text);
     /// The Slack-originated entry with this ts (notes and status entries excluded).
     std::optional<timeline_entry> find_entry(std::int64_t incident_id, std::string_view ts);
-    /// Timeline of an incident in ts order.
+    /// Timeline of an incident in ts order; at an equal ts the Slack message comes first,
+    /// then the bot's own entries (notes, status changes, commands) in the order added.
     std::vector<timeline_entry> list_timeline(std::int64_t incident_id,
                                               timeline_view view = timeline_view::all);
     /// Visits the timeline in ts order one entry at a time, without holding it in memory:

@@ -350,9 +350,10 @@ public:
     /// then the bot's own entries (notes, status changes, commands) in the order added.
     std::vector<timeline_entry> list_timeline(std::int64_t incident_id,
                                               timeline_view view = timeline_view::all);
-    /// Visits the timeline in ts order one entry at a time, without holding it in memory:
-    /// for long timelines (printing 100,000 entries). The entry is reused between calls, so
-    /// copy what must outlive a call. `visit` may use the store, but not start another scan.
+    /// Visits the timeline in list_timeline's order one entry at a time, without holding it
+    /// in memory: for long timelines (printing 100,000 entries). The entry is reused between
+    /// calls, so copy what must outlive a call. `visit` may use the store, but not start
+    /// another scan.
     void scan_timeline(std::int64_t incident_id,
                        timeline_view view,
                        const std::function<void(const timeline_entry&)>& visit);

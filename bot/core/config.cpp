@@ -184,10 +184,8 @@ void apply_config_json(config& c, std::string_view text, const std::string& path
     }
     if (!doc.is_object()) fail("INCIDENT_BOT_CONFIG", "'" + path + "' must hold a JSON object");
     for (const auto& [k, v] : doc.items()) {
-        if (k == "slack_app_token" || k == "slack_bot_token") {
-            (k == "slack_app_token" ? c.app_token : c.bot_token) = secret(as_string(v, k));
-            c.token_file = path;
-        }
+        if (k == "slack_app_token") c.app_token = secret(as_string(v, k));
+        else if (k == "slack_bot_token") c.bot_token = secret(as_string(v, k));
         else if (k == "slack_api_url") c.api_url = as_string(v, k);
         else if (k == "db") c.db_path = as_string(v, k);
         else if (k == "ca_file") c.ca_file = as_string(v, k);
@@ -204,6 +202,8 @@ void apply_config_json(config& c, std::string_view text, const std::string& path
         else if (k.starts_with("_")) continue;  // "_comment" and friends
         else fail(k, "unknown setting in '" + path + "'");
     }
+    // A file with a token must stay private; `run` warns when it is not.
+    if (doc.contains("slack_app_token") || doc.contains("slack_bot_token")) c.token_file = path;
 }
 
 config load_config(const env_lookup& env, const std::optional<std::string>& file) {

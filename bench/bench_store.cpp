@@ -101,7 +101,7 @@ rate ingest_run(std::size_t events, const logger& log) {
                 done.fetch_add(1, std::memory_order_release);
             };
             // Waits sleeping, as the bot's network thread would: a thread spinning on yield
-            // keeps the second of two cores busy and slowed the writer by up to a fifth.
+            // keeps the second of two cores busy, competing with the writer it measures.
             while (!q.try_push(std::move(cb), std::move(completion)))
                 std::this_thread::sleep_for(std::chrono::microseconds(100));
         }

@@ -17,6 +17,7 @@
 #include <ctime>
 
 #include "incident_bot/store/ingest.hpp"
+#include "incident_bot/store/store_executor.hpp"
 
 // GCC 12 warns about designated initializers that leave members at their defaults.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -83,18 +84,19 @@ rate ingest_run(std::size_t events, const logger& log) {
         options.sync_every_commit = true;
         store s((dir / "bench.db").string(), open_mode::read_write, options);
         s.create_incident({.title = "bench", .channel = "C1"});
-        std::vector<nlohmann::json> callbacks;
+        std::vector<store_executor::callback_ptr> callbacks;
         callbacks.reserve(events);
-        for (std::size_t i = 0; i < events; ++i) callbacks.push_back(message_callback(i));
+        for (std::size_t i = 0; i < events; ++i)
+            callbacks.push_back(std::make_shared<const nlohmann::json>(message_callback(i)));
 
         std::atomic<std::size_t> done{0}, stored{0};
         // CPU time of the writer thread, read by the last completion (which runs on it).
         std::atomic<double> writer_cpu{0};
-        ingest_queue q(s, {}, {}, log);
+        store_executor q(s, {}, {}, log);
         const auto start = clock_type::now();
         for (auto& cb : callbacks) {
             // A full queue means "do not ack, Slack redelivers"; the bench just retries.
-            ingest_queue::completion completion = [&](const ingest_result& r) {
+            store_executor::completion completion = [&](const ingest_result& r) {
                 if (r.status == ingest_status::stored) stored.fetch_add(1);
                 if (done.load(std::memory_order_relaxed) + 1 == events)
                     writer_cpu.store(cpu_seconds(CLOCK_THREAD_CPUTIME_ID));

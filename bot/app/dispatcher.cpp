@@ -4,43 +4,103 @@ namespace incident_bot {
 
 namespace {
 
-// Reads payload[outer][inner] (or payload[outer] when inner is empty) as a string, "" when
+// Reads payload[outer][inner] (or payload[outer] when inner is null) as a string, "" when
 // the payload does not have that shape.
-std::string route_key(const nlohmann::json& payload, const char* outer, const char* inner) {
+std::string_view route_key(const nlohmann::json& payload, const char* outer, const char* inner) {
     if (!payload.is_object()) return {};
     auto it = payload.find(outer);
     if (it == payload.end()) return {};
+    const nlohmann::json* value = &*it;
     if (inner) {
-        if (!it->is_object()) return {};
-        auto in = it->find(inner);
-        return in != it->end() && in->is_string() ? in->get<std::string>() : std::string{};
+        if (!value->is_object()) return {};
+        auto in = value->find(inner);
+        if (in == value->end()) return {};
+        value = &*in;
     }
-    return it->is_string() ? it->get<std::string>() : std::string{};
+    return value->is_string() ? std::string_view(value->get_ref<const std::string&>())
+                              : std::string_view{};
+}
+
+std::string describe(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(std::move(e));
+    } catch (const std::exception& ex) {
+        return ex.what();
+    } catch (...) {
+        return "unknown exception";
+    }
 }
 
 }  // namespace
 
-void dispatcher::operator()(const envelope& env, const ack_handle& ack) const {
-    const std::map<std::string, listener>* table = nullptr;
-    std::string key;
-    if (env.type == "events_api") {
-        table = &events_;
-        key = route_key(env.payload, "event", "type");
-    } else if (env.type == "slash_commands") {
-        table = &commands_;
-        key = route_key(env.payload, "command", nullptr);
-    } else if (env.type == "interactive") {
-        table = &interactions_;
-        key = route_key(env.payload, "type", nullptr);
+dispatcher::dispatcher(const logger& log)
+    : log_(log),
+      on_error_([&log](const envelope& env, const ack_handle& ack, std::exception_ptr e) {
+          log.error("dispatch", env.type + " " + env.envelope_id + ": listener failed: " +
+                                    describe(std::move(e)));
+          if (env.type == "events_api") ack.reject();
+          else ack();
+      }) {}
+
+void dispatcher::operator()(envelope env, const ack_handle& ack) const {
+    // One allocation shares the envelope with every listener that keeps it.
+    const auto shared = std::make_shared<const envelope>(std::move(env));
+    try {
+        run_middleware(0, shared, ack);
+    } catch (...) {
+        on_error_(*shared, ack, std::current_exception());
     }
-    if (table) {
-        if (auto it = table->find(key); it != table->end()) {
-            it->second(env, ack);
+}
+
+void dispatcher::run_middleware(std::size_t i,
+                                const envelope_ptr& env,
+                                const ack_handle& ack) const {
+    if (i == middleware_.size()) return route(env, ack);
+    middleware_[i](env, ack, [&] { run_middleware(i + 1, env, ack); });
+}
+
+void dispatcher::route(const envelope_ptr& env, const ack_handle& ack) const {
+    const table* routes = nullptr;
+    std::string_view key;
+    if (env->type == "events_api") {
+        routes = &events_;
+        key = route_key(env->payload, "event", "type");
+    } else if (env->type == "slash_commands") {
+        routes = &commands_;
+        key = route_key(env->payload, "command", nullptr);
+    } else if (env->type == "interactive") {
+        routes = &interactions_;
+        key = route_key(env->payload, "type", nullptr);
+    }
+    if (routes) {
+        if (auto it = routes->find(key); it != routes->end()) {
+            // Each listener fails on its own: one that throws does not stop the others.
+            for (const auto& l : it->second) {
+                try {
+                    l(env, ack);
+                } catch (...) {
+                    on_error_(*env, ack, std::current_exception());
+                }
+            }
             return;
         }
     }
-    log_.debug("dispatch", env.type + " '" + key.substr(0, 40) + "' has no listener; acked");
+    log_.debug("dispatch",
+               env->type + " '" + std::string(key.substr(0, 40)) + "' has no listener; acked");
     ack();
+}
+
+dispatcher::middleware log_envelopes(const logger& log) {
+    return [&log](const envelope_ptr& env, const ack_handle&, const std::function<void()>& next) {
+        if (log.enabled(log_level::debug))
+            log.debug("dispatch", env->type + " " + env->envelope_id + " on connection " +
+                                      std::to_string(env->connection) +
+                                      (env->retry_attempt ? " (retry " +
+                                                                std::to_string(env->retry_attempt) +
+                                                                ")"
+                                                          : ""));
+        next();
+    };
 }
 
 }  // namespace incident_bot

@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "app/async_submit.hpp"
 #include "incident_bot/commands/incident_commands.hpp"
 #include "incident_bot/commands/reminders.hpp"
 
@@ -18,10 +19,10 @@ using json = nlohmann::json;
 using std::chrono::system_clock;
 
 struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
-    state(ingest_queue& q, web_api& a, const commands_config& c, const rule_set* r, const logger& l)
+    state(store_executor& q, web_api& a, const commands_config& c, const rule_set* r, const logger& l)
         : queue(q), api(a), cfg(c), rules(r), log(l) {}
 
-    ingest_queue& queue;
+    store_executor& queue;
     web_api& api;
     const commands_config& cfg;
     const rule_set* rules;
@@ -43,10 +44,17 @@ struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
         });
     }
 
-    void handle(const slash_command& cmd, const ack_handle& ack, store& s) {
+    // The command runs on the store's thread; its reply, follow-ups and channel creation
+    // come back here, to the network thread. A reply later than the ack deadline reaches
+    // the person through the command's response_url (ack_handle).
+    asio::awaitable<void> async_handle(slash_command cmd, ack_handle ack) {
+        // Named, not a temporary: GCC 12 destroys temporaries in a co_await operand twice.
+        auto run = [this, &cmd](store& s) {
+            return run_incident_command(s, cmd, cfg, rules, system_clock::now());
+        };
         command_outcome out;
         try {
-            out = run_incident_command(s, cmd, cfg, rules, system_clock::now());
+            out = co_await async_submit(queue, std::move(run));
         } catch (const std::exception& e) {
             // The command's transaction rolled back, so nothing was half-applied.
             log.error("incident_app", cmd.command + " in " + cmd.channel_id + ": " + e.what());
@@ -54,9 +62,9 @@ struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
                      {"text",
                       "Sorry, I couldn't save that: the incident database had an error. Nothing "
                       "was changed; please try again in a moment."}});
-            return;
+            co_return;
         }
-        ack.ack(out.reply);
+        ack.ack(std::move(out.reply));
         for (const auto& c : out.follow_ups) send(c);
         if (out.new_channel) create_channel(*out.new_channel, out.new_channel->name, 1);
     }
@@ -139,25 +147,27 @@ asio::awaitable<void> reminder_loop(std::shared_ptr<incident_app::state> st,
 }  // namespace
 
 incident_app::incident_app(dispatcher& routes,
-                           ingest_queue& queue,
+                           store_executor& queue,
                            web_api& api,
                            const commands_config& cfg,
                            const rule_set* rules,
                            const logger& log)
     : state_(std::make_shared<state>(queue, api, cfg, rules, log)) {
-    routes.on_command(cfg.command, [st = state_](const envelope& env, const ack_handle& ack) {
-        auto cmd = parse_slash_command(env.payload);
+    routes.on_command(cfg.command, [st = state_](const envelope_ptr& env, const ack_handle& ack) {
+        auto cmd = parse_slash_command(env->payload);
         if (!cmd) {
             st->log.warn("incident_app", "slash command without user_id or channel_id; acked");
             ack();
             return;
         }
-        // The store has one writer thread; the ack goes out from there once committed.
-        const bool queued =
-            st->queue.post([st, cmd = std::move(*cmd), ack](store& s) { st->handle(cmd, ack, s); });
-        if (!queued)
-            ack.ack({{"response_type", "ephemeral"},
-                     {"text", "The bot is restarting; please try again in a minute."}});
+        asio::co_spawn(st->api.get_executor(),
+                       st->async_handle(std::move(*cmd), ack),
+                       [st, ack](std::exception_ptr e) {
+                           if (!e) return;
+                           st->log.error("incident_app", "command handling stopped unexpectedly");
+                           ack.ack({{"response_type", "ephemeral"},
+                                    {"text", "The bot is restarting; please try again in a minute."}});
+                       });
     });
 }
 

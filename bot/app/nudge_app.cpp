@@ -25,24 +25,25 @@ asio::awaitable<void> replace_nudge(web_api& api, std::string url, const logger&
 
 }  // namespace
 
-nudge_app::nudge_app(timeline_app& timeline,
-                     dispatcher& routes,
-                     ingest_queue& queue,
+nudge_app::nudge_app(dispatcher& routes,
+                     store_executor& executor,
                      web_api& api,
                      const nudges_config& cfg,
                      const rule_set& rules,
                      const logger& log,
                      std::string opt_out_command)
-    : queue_(queue),
+    : executor_(executor),
       api_(api),
       cfg_(cfg),
       rules_(rules),
       log_(log),
       opt_out_command_(std::move(opt_out_command)) {
-    timeline.observe_messages(
-        [this](const json& event, bool watched, store& s) { on_message(event, watched, s); });
-    routes.on_interaction("block_actions", [this](const envelope& env, const ack_handle& ack) {
-        on_block_actions(env, ack);
+    // An observer: the timeline's listener owns the ack.
+    routes.on_event("message", [this](const envelope_ptr& env, const ack_handle&) {
+        on_message(*env);
+    });
+    routes.on_interaction("block_actions", [this](const envelope_ptr& env, const ack_handle& ack) {
+        on_block_actions(*env, ack);
     });
 }
 
@@ -51,26 +52,34 @@ void nudge_app::set_bot_user(std::string user_id) {
     bot_user_ = std::move(user_id);
 }
 
-// On the store's writer thread, after the message's commit.
-void nudge_app::on_message(const json& event, bool watched, store& s) {
-    if (!cfg_.enabled) return;
+// On the network thread. A redelivered message may be scanned again; the throttle (one
+// nudge per person and category per window) keeps it from being nudged twice.
+void nudge_app::on_message(const envelope& env) {
+    if (!cfg_.enabled || !env.payload.is_object()) return;
+    const auto event = env.payload.find("event");
+    if (event == env.payload.end()) return;
     std::string self;
     {
         std::lock_guard lock(bot_user_mutex_);
         self = bot_user_;
     }
-    const auto m = nudge_candidate(event, self);
+    auto m = nudge_candidate(*event, self);
     if (!m) return;
-    const auto now = std::chrono::floor<std::chrono::seconds>(s.now());
-    const auto f = decide_nudge(s, rules_, cfg_, *m, watched, now);
-    if (!f) return;
-    // Ids and the rule only: the message text never reaches the log.
-    log_.debug("nudges", "nudging " + m->user + " in " + m->channel + " (" + f->rule_id + ")");
-    api_.call("chat.postEphemeral",
-              nudge_ephemeral_args(*m, *f, opt_out_command_),
-              [this, channel = m->channel](const api_result& r) {
-                  if (!r.ok) log_.warn("nudges", "chat.postEphemeral " + channel + ": " + r.error);
-              });
+    auto findings = rules_.scan(m->text);
+    if (findings.empty()) return;  // most messages: no store work at all
+    executor_.post([this, m = std::move(*m), findings = std::move(findings)](store& s) mutable {
+        const auto now = std::chrono::floor<std::chrono::seconds>(s.now());
+        const auto f = settle_nudge(s, cfg_, m, std::move(findings), now);
+        if (!f) return;
+        // Ids and the rule only: the message text never reaches the log.
+        log_.debug("nudges", "nudging " + m.user + " in " + m.channel + " (" + f->rule_id + ")");
+        api_.call("chat.postEphemeral",
+                  nudge_ephemeral_args(m, *f, opt_out_command_),
+                  [this, channel = m.channel](const api_result& r) {
+                      if (!r.ok)
+                          log_.warn("nudges", "chat.postEphemeral " + channel + ": " + r.error);
+                  });
+    });
 }
 
 // On the network thread: ack at once, write the vote on the store's thread.
@@ -87,7 +96,7 @@ void nudge_app::on_block_actions(const envelope& env, const ack_handle& ack) {
         log_.info("nudges", "vote for unknown rule from " + vote->user + " ignored");
         return;
     }
-    queue_.post([this, v = std::move(*vote)](store& s) {
+    executor_.post([this, v = std::move(*vote)](store& s) {
         s.vote_nudge(v.rule_id, v.helpful);
         if (!v.response_url.empty()) {
             asio::co_spawn(api_.get_executor(),

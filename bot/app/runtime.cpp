@@ -17,7 +17,7 @@
 #include "incident_bot/app/timeline_app.hpp"
 #include "incident_bot/rules/engine.hpp"
 #include "incident_bot/slack/socket_mode.hpp"
-#include "incident_bot/store/ingest.hpp"
+#include "incident_bot/store/store_executor.hpp"
 #include "net/http_server.hpp"
 #include "protocol/reconnect.hpp"
 
@@ -30,16 +30,17 @@ struct runtime::impl {
         : cfg(c),
           log(l),
           db(c.db_path),
-          queue(db, capture_config{}, ingest_queue_config{}, l),
+          queue(db, capture_config{}, c.store, l),
           rules(c.rules_file.empty() ? rule_set::load_default() : rule_set::load_file(c.rules_file)),
           api(ioc.get_executor(), c, l),
           routes(l),
-          timeline(routes, queue, db, l),
+          timeline(routes, queue, l),
           incidents(routes, queue, api, c.commands, &rules, l),
-          nudges(timeline, routes, queue, api, c.nudges, rules, l, c.commands.command),
+          nudges(routes, queue, api, c.nudges, rules, l, c.commands.command),
           client(ioc.get_executor(), c, api, l, [this](envelope e, ack_handle a) {
-              routes(e, a);
+              routes(std::move(e), a);
           }) {
+        routes.use(log_envelopes(l));
         if (!c.http_listen.empty())
             http = std::make_unique<net::http_server>(
                 ioc.get_executor(), c.http_listen, [this](const std::string& target) {
@@ -70,7 +71,7 @@ struct runtime::impl {
     const config& cfg;
     const logger& log;
     store db;
-    ingest_queue queue;  // the store's only writer from here on
+    store_executor queue;  // the store's only writer from here on
     rule_set rules;
     asio::io_context ioc{1};
     web_api api;

@@ -84,6 +84,20 @@ void apply_web_api(web_api_config& w, const json& obj) {
     }
 }
 
+void apply_store(store_config& s, const json& obj) {
+    if (!obj.is_object()) fail("store", "expected an object");
+    for (const auto& [k, v] : obj.items()) {
+        const std::string key = "store." + k;
+        if (k == "commit_linger_us")
+            s.commit_linger = std::chrono::microseconds(as_integer(v, key, 0, 1'000'000));
+        else if (k == "max_batch")
+            s.max_batch = static_cast<std::size_t>(as_integer(v, key, 1, 100'000));
+        else if (k == "max_pending")
+            s.max_pending = static_cast<std::size_t>(as_integer(v, key, 1, 1'000'000));
+        else fail(key, "unknown setting");
+    }
+}
+
 std::vector<std::string> as_string_list(const json& v, const std::string& key) {
     if (!v.is_array()) fail(key, "expected a list of Slack user ids");
     std::vector<std::string> out;
@@ -196,6 +210,7 @@ void apply_config_json(config& c, std::string_view text, const std::string& path
             c.socket_mode.connections = static_cast<int>(as_integer(v, k, 1, 10));
         else if (k == "socket_mode") apply_socket_mode(c.socket_mode, v);
         else if (k == "web_api") apply_web_api(c.web_api, v);
+        else if (k == "store") apply_store(c.store, v);
         else if (k == "commands") apply_commands(c.commands, v);
         else if (k == "nudges") apply_nudges(c.nudges, v);
         else if (k == "rules_file") c.rules_file = as_string(v, k);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <iterator>
-#include <set>
 #include <utility>
 
 namespace incident_bot {
@@ -152,34 +151,42 @@ std::optional<nudge_message> nudge_candidate(const json& event, std::string_view
     return m;
 }
 
-std::optional<finding> decide_nudge(store& s,
-                                    const rule_set& rules,
+std::optional<finding> decide_nudge(const nudges_config& cfg,
+                                    std::vector<finding> findings,
+                                    const nudge_context& ctx) {
+    if (!cfg.enabled || !ctx.opted_in) return std::nullopt;
+    if (cfg.scope == nudge_scope::incident_channels && !ctx.watched) return std::nullopt;
+    for (auto& f : findings)
+        if (!ctx.throttled.contains(f.category)) return std::move(f);
+    return std::nullopt;
+}
+
+std::optional<finding> settle_nudge(store& s,
                                     const nudges_config& cfg,
                                     const nudge_message& m,
-                                    bool watched,
+                                    std::vector<finding> findings,
                                     unix_time now) {
-    if (!cfg.enabled) return std::nullopt;
-    if (cfg.scope == nudge_scope::incident_channels && !watched) return std::nullopt;
-    // Scan first: most messages have no finding, and that costs no query.
-    auto findings = rules.scan(m.text);
-    if (findings.empty() || !s.nudges_enabled(m.user)) return std::nullopt;
-    std::set<std::string> throttled;
-    for (auto& f : findings) {
-        if (throttled.contains(f.category)) continue;
-        if (cfg.throttle.count() > 0) {
-            nudge_filter recent;
-            recent.user = m.user;
+    if (!cfg.enabled || findings.empty()) return std::nullopt;
+    transaction tx(s);
+    nudge_context ctx;
+    ctx.watched = cfg.scope == nudge_scope::all_channels || s.open_incident_id(m.channel);
+    ctx.opted_in = s.nudges_enabled(m.user);
+    if (cfg.throttle.count() > 0) {
+        nudge_filter recent;
+        recent.user = m.user;
+        recent.since = now - std::chrono::duration_cast<std::chrono::seconds>(cfg.throttle);
+        for (const auto& f : findings) {
             recent.category = f.category;
-            recent.since = now - std::chrono::duration_cast<std::chrono::seconds>(cfg.throttle);
-            if (s.count_nudges(recent) > 0) {
-                throttled.insert(f.category);
-                continue;
-            }
+            if (!ctx.throttled.contains(f.category) && s.count_nudges(recent) > 0)
+                ctx.throttled.insert(f.category);
         }
-        s.record_nudge({m.user, f.category, f.rule_id, m.channel, now});
-        return std::move(f);
     }
-    return std::nullopt;
+    auto f = decide_nudge(cfg, std::move(findings), ctx);
+    if (f) {
+        s.record_nudge({m.user, f->category, f->rule_id, m.channel, now});
+        tx.commit();
+    }
+    return f;
 }
 
 std::string quote_for_mrkdwn(std::string_view text, std::size_t max_bytes) {

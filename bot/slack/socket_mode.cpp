@@ -1,7 +1,9 @@
 #include "incident_bot/slack/socket_mode.hpp"
 
 #include <deque>
+#include <mutex>
 #include <set>
+#include <unordered_map>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -10,7 +12,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket.hpp>
@@ -60,7 +61,8 @@ asio::awaitable<void> async_sleep(asio::steady_timer& timer, milliseconds d) {
 // marks the connection dead and closes the socket, which ends the other.
 class connection : public std::enable_shared_from_this<connection> {
 public:
-    using frame_sink = std::function<void(const std::shared_ptr<connection>&, std::string&&)>;
+    /// Gets each text frame, valid only during the call (it points into the read buffer).
+    using frame_sink = std::function<void(const std::shared_ptr<connection>&, std::string_view)>;
 
     connection(int id, const socket_mode_config& cfg, const logger& log)
         : id_(id), cfg_(cfg), log_(log) {}
@@ -231,9 +233,11 @@ private:
                 buffer.consume(n);
                 continue;
             }
-            std::string text = beast::buffers_to_string(buffer.data());
+            // Parsed where it was read: the envelope owns what it keeps, so no copy of the
+            // frame is needed (a flat_buffer holds one contiguous frame).
+            const auto data = buffer.data();
+            sink(self, std::string_view(static_cast<const char*>(data.data()), data.size()));
             buffer.consume(n);
-            sink(self, std::move(text));
         }
         mark_dead();
     }
@@ -291,13 +295,29 @@ private:
 
 namespace detail {
 
-struct ack_state {
-    std::atomic<bool> done{false};
+struct ack_state final : ack_sink, std::enable_shared_from_this<ack_state> {
+    enum : int { pending, acked, auto_acked };
+    // pending until the first ack, reject or the deadline; only that first one acts.
+    std::atomic<int> status{pending};
     std::string envelope_id;
     std::string dedupe_key;  // its event_id, or the envelope_id when it has none
+    bool is_event = false;
+    // Where a reply goes once the envelope was acked empty at the deadline (commands and
+    // block actions carry one; view submissions do not).
+    std::string response_url;
     std::weak_ptr<connection> conn;
     std::weak_ptr<socket_mode_client::impl> client;
     steady::time_point received = steady::now();
+    // Redeliveries of this event that arrived while it was being stored (network thread
+    // only): acked together with it, so that Slack stops retrying only once it is durable.
+    std::vector<std::pair<std::string, std::weak_ptr<connection>>> redeliveries;
+
+    bool claim() {
+        int expected = pending;
+        return status.compare_exchange_strong(expected, acked);
+    }
+    void ack(json payload) override;
+    void reject() override;
 };
 
 }  // namespace detail
@@ -321,12 +341,16 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> run_slot(int slot);
     asio::awaitable<std::shared_ptr<connection>> async_open_connection(int slot,
                                                                        open_failure& failure);
-    void on_frame(const std::shared_ptr<connection>& conn, std::string&& text);
+    void on_frame(const std::shared_ptr<connection>& conn, std::string_view text);
     void dispatch(const std::shared_ptr<connection>& conn, envelope env);
     void write_ack(detail::ack_state& s, const json& payload);
+    void late_ack(const detail::ack_state& s, json payload);
+    void queue_ack(std::shared_ptr<detail::ack_state> s, json payload);
+    void write_waiting_acks();
     void watch_deadline(std::shared_ptr<detail::ack_state> state);
     void arm_deadline_timer();
     void forget_acked();
+    void forget(const detail::ack_state& s);
     void on_deadline_timer();
     void fatal(std::string message);
     void do_stop();
@@ -345,6 +369,11 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     // is deadline order and one timer covers them (a timer per envelope cost an allocation,
     // a timer-queue insert and a cancellation per event).
     std::deque<std::shared_ptr<detail::ack_state>> awaiting_ack;
+    // Acks from other threads, written by the next write_waiting_acks on the network thread.
+    std::mutex acks_mutex;
+    std::vector<std::pair<std::shared_ptr<detail::ack_state>, json>> acks_waiting;
+    // Events handed to the handler and not yet acked or rejected, by event_id.
+    std::unordered_map<std::string, std::shared_ptr<detail::ack_state>> in_flight;
     asio::steady_timer deadline_timer;
     bool deadline_armed = false;
     socket_mode_stats stats;
@@ -357,28 +386,77 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     std::set<asio::steady_timer*> sleepers;           // backoff waits, cancelled by stop()
 };
 
-void ack_handle::ack(json payload) const {
-    if (state_->done.exchange(true)) return;  // a second ack is a no-op (Bolt does the same)
-    auto client = state_->client.lock();
+void detail::ack_state::ack(json payload) {
+    auto client = this->client.lock();
     if (!client) return;
-    // Inline when the handler acks on the network thread itself, else queued to it.
-    asio::dispatch(client->ex, [s = state_, payload = std::move(payload)] {
-        if (auto client = s->client.lock()) client->write_ack(*s, payload);
+    if (claim()) {
+        client->queue_ack(shared_from_this(), std::move(payload));
+        return;
+    }
+    asio::dispatch(client->ex, [s = shared_from_this(), payload = std::move(payload)]() mutable {
+        if (auto client = s->client.lock()) client->late_ack(*s, std::move(payload));
     });
 }
 
-void ack_handle::reject() const {
-    if (state_->done.exchange(true)) return;
-    auto client = state_->client.lock();
+void detail::ack_state::reject() {
+    if (!claim()) return;
+    auto client = this->client.lock();
     if (!client) return;
-    asio::dispatch(client->ex, [s = state_] {
+    asio::dispatch(client->ex, [s = shared_from_this()] {
         if (auto client = s->client.lock()) {
-            client->forget_acked();
-            client->seen.erase(s->dedupe_key);
+            client->forget(*s);
             client->log.warn("socket_mode", "envelope " + s->envelope_id +
                                                 " not acked; Slack will redeliver it");
         }
     });
+}
+
+// The store's writer acks a whole committed batch in a burst from its own thread: those
+// acks share one hand-over to the network thread instead of a wake-up each.
+void socket_mode_client::impl::queue_ack(std::shared_ptr<detail::ack_state> s, json payload) {
+    bool first = false;
+    {
+        std::lock_guard lock(acks_mutex);
+        first = acks_waiting.empty();
+        acks_waiting.emplace_back(std::move(s), std::move(payload));
+    }
+    // Inline when the handler acks on the network thread itself, else queued to it once.
+    if (first) asio::dispatch(ex, [self = shared_from_this()] { self->write_waiting_acks(); });
+}
+
+void socket_mode_client::impl::write_waiting_acks() {
+    std::vector<std::pair<std::shared_ptr<detail::ack_state>, json>> acks;
+    {
+        std::lock_guard lock(acks_mutex);
+        acks.swap(acks_waiting);
+    }
+    for (auto& [s, payload] : acks) write_ack(*s, payload);
+}
+
+// An answer that missed the deadline still reaches the person through response_url (the
+// command's own ack already went out empty); a repeated ack is a bug worth a log line.
+void socket_mode_client::impl::late_ack(const detail::ack_state& s, json payload) {
+    if (s.status != detail::ack_state::auto_acked) {
+        log.warn("socket_mode", "second ack for " + s.envelope_id + " ignored");
+        return;
+    }
+    if (!payload.is_object()) return;  // an empty answer: the deadline's ack said it all
+    if (s.response_url.empty()) {
+        log.error("socket_mode", "reply to " + s.envelope_id +
+                                     " came after the ack deadline and has no response_url; "
+                                     "it was dropped");
+        return;
+    }
+    log.info("socket_mode", "reply to " + s.envelope_id + " missed the ack deadline; posting "
+                            "it to its response_url");
+    asio::co_spawn(ex,
+                   api.async_post_response_url(s.response_url, std::move(payload)),
+                   [this, self = shared_from_this(), id = s.envelope_id](std::exception_ptr e,
+                                                                         api_result r) {
+                       if (e || !r.ok)
+                           log.error("socket_mode", "late reply to " + id + " not delivered: " +
+                                                        (e ? "cancelled" : r.error));
+                   });
 }
 
 void socket_mode_client::impl::watch_deadline(std::shared_ptr<detail::ack_state> state) {
@@ -398,29 +476,53 @@ void socket_mode_client::impl::arm_deadline_timer() {
 
 // Handlers ack in about the order envelopes came, so the front is usually the one just done.
 void socket_mode_client::impl::forget_acked() {
-    while (!awaiting_ack.empty() && awaiting_ack.front()->done) awaiting_ack.pop_front();
+    while (!awaiting_ack.empty() && awaiting_ack.front()->status != detail::ack_state::pending)
+        awaiting_ack.pop_front();
 }
 
 void socket_mode_client::impl::on_deadline_timer() {
     const auto now = steady::now();
     while (!awaiting_ack.empty()) {
         auto state = awaiting_ack.front();
-        if (!state->done && state->received + cfg.socket_mode.ack_deadline > now) break;
+        if (state->status == detail::ack_state::pending &&
+            state->received + cfg.socket_mode.ack_deadline > now)
+            break;
         awaiting_ack.pop_front();
-        if (state->done.exchange(true)) continue;
+        int expected = detail::ack_state::pending;
+        if (!state->status.compare_exchange_strong(expected, detail::ack_state::auto_acked))
+            continue;
         ++stats.auto_acks;
-        log.warn("socket_mode", "handler did not ack " + state->envelope_id + " within " +
+        log.info("socket_mode", "no answer to " + state->envelope_id + " within " +
                                     std::to_string(cfg.socket_mode.ack_deadline.count()) +
-                                    " ms; acked empty");
+                                    " ms; acked empty, the answer will follow");
         write_ack(*state, nullptr);
     }
     arm_deadline_timer();
 }
 
+void socket_mode_client::impl::forget(const detail::ack_state& s) {
+    forget_acked();
+    seen.erase(s.dedupe_key);
+    if (auto it = in_flight.find(s.dedupe_key); it != in_flight.end() && it->second.get() == &s)
+        in_flight.erase(it);
+}
+
 void socket_mode_client::impl::write_ack(detail::ack_state& s, const json& payload) {
     forget_acked();
+    if (auto it = in_flight.find(s.dedupe_key); it != in_flight.end() && it->second.get() == &s)
+        in_flight.erase(it);
+    // The event is durable now, so the copies Slack redelivered meanwhile are acked too.
+    bool redelivery_acked = false;
+    for (const auto& [id, weak] : s.redeliveries) {
+        if (auto c = weak.lock(); c && !c->dead()) {
+            c->send(make_ack(id, nullptr));
+            ++stats.acks;
+            redelivery_acked = true;
+        }
+    }
     auto conn = s.conn.lock();
     if (!conn || conn->dead()) {
+        if (redelivery_acked) return;
         // The envelope's socket is gone; an ack on another socket is not accepted, so the
         // event comes back as a retry and is handled then.
         log.warn("socket_mode", "ack for " + s.envelope_id + " lost: its connection closed");
@@ -444,7 +546,7 @@ void socket_mode_client::impl::write_ack(detail::ack_state& s, const json& paylo
 }
 
 void socket_mode_client::impl::on_frame(const std::shared_ptr<connection>& conn,
-                                        std::string&& text) {
+                                        std::string_view text) {
     if (text.size() > cfg.socket_mode.max_message_bytes) {
         ++stats.bad_frames;
         log.warn("socket_mode", "frame of " + std::to_string(text.size()) +
@@ -481,8 +583,16 @@ void socket_mode_client::impl::dispatch(const std::shared_ptr<connection>& conn,
     std::string key = env.event_id();
     if (key.empty()) key = env.envelope_id;
     if (!seen.insert(key)) {
-        // Ack duplicates too, or Slack keeps retrying them.
         ++stats.duplicates;
+        if (auto it = in_flight.find(key); it != in_flight.end()) {
+            // The first copy is still being stored: acking this one now would tell Slack
+            // the event is safe before it is. It is acked when the first copy is.
+            it->second->redeliveries.emplace_back(env.envelope_id, conn);
+            log.debug("socket_mode", "redelivery " + env.envelope_id + " of " + key +
+                                         " waits for the first copy to be stored");
+            return;
+        }
+        // Ack duplicates too, or Slack keeps retrying them.
         log.debug("socket_mode", "duplicate " + env.type + " " + env.envelope_id +
                                      " (retry_attempt " + std::to_string(env.retry_attempt) +
                                      ") acked and dropped");
@@ -496,12 +606,23 @@ void socket_mode_client::impl::dispatch(const std::shared_ptr<connection>& conn,
     state->dedupe_key = std::move(key);
     state->conn = conn;
     state->client = weak_from_this();
-    if (cfg.socket_mode.ack_deadline.count()) watch_deadline(state);
+    state->is_event = env.type == "events_api";
+    // Events are acked once stored, never on a timer: Slack redelivers an event whose ack
+    // is late, while a command or click has one chance, so those get the deadline.
+    if (state->is_event) {
+        in_flight.emplace(state->dedupe_key, state);
+    } else if (cfg.socket_mode.ack_deadline.count()) {
+        if (auto url = env.payload.find("response_url");
+            url != env.payload.end() && url->is_string())
+            state->response_url = url->get<std::string>();
+        watch_deadline(state);
+    }
     try {
         handler(std::move(env), ack_handle(state));
     } catch (const std::exception& e) {
         log.error("socket_mode", std::string("handler failed: ") + e.what());
-        ack_handle{state}();
+        if (state->is_event) state->reject();
+        else state->ack(nullptr);
     }
 }
 
@@ -539,8 +660,8 @@ asio::awaitable<std::shared_ptr<connection>> socket_mode_client::impl::async_ope
         co_return nullptr;
     }
     live.insert(conn);
-    conn->start([self = shared_from_this()](const std::shared_ptr<connection>& c, std::string&& t) {
-        self->on_frame(c, std::move(t));
+    conn->start([self = shared_from_this()](const std::shared_ptr<connection>& c, std::string_view t) {
+        self->on_frame(c, t);
     });
     co_await conn->async_wait_change(/*want_hello=*/true);
     if (!conn->has_hello()) {

@@ -33,7 +33,9 @@ struct socket_mode_config {
     milliseconds handshake_timeout{15'000};
     /// Bound on the wait for `hello` after the upgrade.
     milliseconds hello_timeout{10'000};
-    /// An envelope whose handler has not acked by then is acked empty (Slack's limit is 3 s).
+    /// A slash command or interaction not answered by then is acked empty and answered
+    /// later through its response_url (Slack's limit is 3 s); 0 turns this off. Events are
+    /// never acked on a timer, only once stored.
     milliseconds ack_deadline{2'000};
     /// How long our close handshake may take before the socket is destroyed (Slack often
     /// never answers it).
@@ -47,6 +49,18 @@ struct socket_mode_config {
     milliseconds dedupe_ttl{600'000};
     /// Inbound frames larger than this are refused (the connection stays up).
     std::size_t max_message_bytes = 4 * 1024 * 1024;
+};
+
+/// The store's writer thread (group commit).
+struct store_config {
+    /// How long the writer holds a batch open for more events after the first one arrived
+    /// (0: commit whatever is queued at once). One commit (one fsync) then covers the
+    /// events of the whole window; each event's ack waits for it.
+    std::chrono::microseconds commit_linger{2'000};
+    /// Events committed together at most; a full batch commits at once.
+    std::size_t max_batch = 1'000;
+    /// Events waiting at most; beyond it new events are not acked, so Slack redelivers them.
+    std::size_t max_pending = 10'000;
 };
 
 /// Web API client tuning.
@@ -127,6 +141,7 @@ struct config {
     log_format format = log_format::text;
     socket_mode_config socket_mode;
     web_api_config web_api;
+    store_config store;
     /// The `/incident` command (config file key "commands").
     commands_config commands;
     /// Blameless-language nudges (config file key "nudges").

@@ -27,7 +27,7 @@ inline void on_events_api(store& s, const rule_set& rules, const envelope& env) 
     if (event == env.payload.end()) return;
     if (const auto m = nudge_candidate(*event, "UBOT")) {
         const auto now = std::chrono::floor<std::chrono::seconds>(fixed_now());
-        if (const auto f = decide_nudge(s, rules, nudges_config{}, *m, true, now))
+        if (const auto f = settle_nudge(s, nudges_config{}, *m, rules.scan(m->text), now))
             (void)nudge_ephemeral_args(*m, *f).dump();
     }
 }

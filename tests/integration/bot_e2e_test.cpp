@@ -2,6 +2,7 @@
 // real SQLite file against the fake Slack.
 #include <arpa/inet.h>
 #include <filesystem>
+#include <future>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
@@ -102,6 +103,56 @@ TEST(BotEndToEnd, StoresEachAckedEventExactlyOnceAcrossRestarts) {
     ASSERT_TRUE(fake2.wait_for_acks(20, 10s));
     EXPECT_EQ(human_messages(b2.bot), 110u);
     EXPECT_FALSE(logs.contains("checkout errors are dropping"));  // no message text at info
+}
+
+// A store that stalls (a checkpoint, a slow disk) must not get events acked before they are
+// durable; a command waiting on it is acked at the deadline and answered through its
+// response_url once the store is back.
+TEST(BotEndToEnd, HeldWriterDelaysEveryEventAckAndCommandsAnswerThroughResponseUrl) {
+    fake_slack_options opts;
+    opts.redeliver_after = 1500ms;
+    fake_slack fake(opts);
+    temp_db db;
+    auto cfg = fast_config(fake);
+    cfg.db_path = db.path();
+    cfg.socket_mode.ack_deadline = 300ms;
+    log_capture logs;
+    const auto log = logs.make(log_level::info);
+    running_bot b(cfg, log);
+    ASSERT_TRUE(fake.wait_for_connections(1, 10s));
+    ack_payload(fake, "slash_commands", slash("declare sev2 Checkout errors"));
+    const auto acks_before = fake.acks().size();
+
+    std::promise<void> holding;
+    std::promise<void> release;
+    std::thread holder([&, released = release.get_future()] {
+        b.bot.with_store([&](store&) {
+            holding.set_value();
+            released.wait();
+        });
+    });
+    holding.get_future().wait();
+    for (int i = 0; i < 20; ++i) fake.send_envelope("events_api", message_event(i));
+    auto note = slash("note the load balancer drops health checks");
+    note["response_url"] = fake.api_url() + "commands.hook";
+    fake.send_envelope("slash_commands", note);
+
+    // Five seconds with the writer held: only the command's empty deadline ack goes out.
+    EXPECT_FALSE(fake.wait_for_acks(acks_before + 2, 5s));
+    ASSERT_EQ(fake.acks().size(), acks_before + 1);
+    EXPECT_TRUE(fake.acks().back().payload.is_null());
+    EXPECT_TRUE(fake.requests("commands.hook").empty());
+
+    release.set_value();
+    holder.join();
+    ASSERT_TRUE(fake.wait_for_requests("commands.hook", 1, 10s));
+    EXPECT_FALSE(fake.requests("commands.hook")[0].args.value("text", "").empty());
+    // Every event (first copies and the retries Slack sent meanwhile) is acked once stored.
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (fake.unacked() > 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(fake.unacked(), 0u);
+    EXPECT_EQ(human_messages(b.bot), 20u);
 }
 
 TEST(BotEndToEnd, WholeIncidentFromDeclareToResolvePostsTheDraft) {

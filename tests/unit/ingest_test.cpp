@@ -1,4 +1,5 @@
 #include "incident_bot/store/ingest.hpp"
+#include "incident_bot/store/store_executor.hpp"
 
 #include <csignal>
 #include <future>
@@ -21,6 +22,10 @@ using testing::fixture;
 using testing::temp_dir;
 
 // Wraps an inner event the way Slack delivers it in an events_api envelope's payload.
+store_executor::callback_ptr shared(json callback) {
+    return std::make_shared<const json>(std::move(callback));
+}
+
 json callback(json event, std::string event_id, std::int64_t event_time = 1700000000) {
     return {{"type", "event_callback"},
             {"team_id", "T111"},
@@ -334,12 +339,12 @@ TEST_F(IngestTest, HostileInputIsSkippedWithAReason) {
     }
 }
 
-// ---- ingest_queue ---------------------------------------------------------------------------
+// ---- store_executor ---------------------------------------------------------------------------
 
 // Collects completions from the writer thread; waits with a deadline.
 class completions {
 public:
-    ingest_queue::completion slot(std::size_t index) {
+    store_executor::completion slot(std::size_t index) {
         return [this, index](const ingest_result& r) {
             std::lock_guard lock(mutex_);
             results_[index] = r;
@@ -363,7 +368,7 @@ private:
     std::size_t count_ = 0;
 };
 
-TEST(IngestQueue, CompletionRunsOnlyAfterCommit) {
+TEST(StoreExecutor, CompletionRunsOnlyAfterCommit) {
     temp_dir dir;
     captured_log log;
     const auto path = dir.file("bot.db");
@@ -375,11 +380,11 @@ TEST(IngestQueue, CompletionRunsOnlyAfterCommit) {
     std::vector<std::size_t> visible;
     completions done;
     {
-        ingest_queue q(writer, {}, {}, log.log);
+        store_executor q(writer, {}, {}, log.log);
         for (std::size_t i = 0; i < 20; ++i) {
             const std::string ts = "17000001" + std::to_string(10 + i) + ".000001";
             auto inner = done.slot(i);
-            ASSERT_TRUE(q.try_push(callback(simple_message("C1", ts, "msg"), "Ev" + std::to_string(i)),
+            ASSERT_TRUE(q.try_push(shared(callback(simple_message("C1", ts, "msg"), "Ev" + std::to_string(i))),
                                    [&, inner, ts](const ingest_result& r) {
                                        // Another connection must already see the row.
                                        store check(path, open_mode::read_only);
@@ -397,20 +402,20 @@ TEST(IngestQueue, CompletionRunsOnlyAfterCommit) {
     EXPECT_EQ(reader.list_timeline(1).size(), 20u);
 }
 
-TEST(IngestQueue, EveryEventGetsItsCompletion) {
+TEST(StoreExecutor, EveryEventGetsItsCompletion) {
     temp_dir dir;
     captured_log log;
     store s(dir.file("bot.db"));
     s.create_incident({.title = "t", .channel = "C1"});
     completions done;
-    ingest_queue q(s, {}, {.linger = std::chrono::milliseconds(2)}, log.log);
-    ASSERT_TRUE(q.try_push(callback(simple_message("C1", "1700000001.000001", "a"), "Ev1"),
+    store_executor q(s, {}, {.commit_linger = std::chrono::milliseconds(2)}, log.log);
+    ASSERT_TRUE(q.try_push(shared(callback(simple_message("C1", "1700000001.000001", "a"), "Ev1")),
                            done.slot(0)));
-    ASSERT_TRUE(q.try_push(callback(simple_message("C1", "1700000001.000001", "a"), "Ev1"),
+    ASSERT_TRUE(q.try_push(shared(callback(simple_message("C1", "1700000001.000001", "a"), "Ev1")),
                            done.slot(1)));
-    ASSERT_TRUE(q.try_push(callback(simple_message("C9", "1700000002.000001", "b"), "Ev2"),
+    ASSERT_TRUE(q.try_push(shared(callback(simple_message("C9", "1700000002.000001", "b"), "Ev2")),
                            done.slot(2)));
-    ASSERT_TRUE(q.try_push(json("garbage"), done.slot(3)));
+    ASSERT_TRUE(q.try_push(shared(json("garbage")), done.slot(3)));
     ASSERT_TRUE(done.wait_for(4));
     EXPECT_EQ(done.at(0).status, ingest_status::stored);
     EXPECT_EQ(done.at(1).status, ingest_status::duplicate);
@@ -418,19 +423,19 @@ TEST(IngestQueue, EveryEventGetsItsCompletion) {
     EXPECT_EQ(done.at(3).status, ingest_status::skipped);
 }
 
-TEST(IngestQueue, BatchesSeeIncidentsOpenedAndResolvedBetweenThem) {
+TEST(StoreExecutor, BatchesSeeIncidentsOpenedAndResolvedBetweenThem) {
     temp_dir dir;
     captured_log log;
     store s(dir.file("bot.db"));
     completions done;
-    ingest_queue q(s, {}, {}, log.log);
-    ASSERT_TRUE(q.try_push(callback(simple_message("C9", "1700000001.000001", "a"), "Ev1"),
+    store_executor q(s, {}, {}, log.log);
+    ASSERT_TRUE(q.try_push(shared(callback(simple_message("C9", "1700000001.000001", "a"), "Ev1")),
                            done.slot(0)));
     ASSERT_TRUE(q.post([](store& st) { st.create_incident({.title = "t", .channel = "C9"}); }));
-    ASSERT_TRUE(q.try_push(callback(simple_message("C9", "1700000002.000001", "b"), "Ev2"),
+    ASSERT_TRUE(q.try_push(shared(callback(simple_message("C9", "1700000002.000001", "b"), "Ev2")),
                            done.slot(1)));
     ASSERT_TRUE(q.post([](store& st) { st.set_status(1, incident_status::resolved); }));
-    ASSERT_TRUE(q.try_push(callback(simple_message("C9", "1700000003.000001", "c"), "Ev3"),
+    ASSERT_TRUE(q.try_push(shared(callback(simple_message("C9", "1700000003.000001", "c"), "Ev3")),
                            done.slot(2)));
     ASSERT_TRUE(done.wait_for(3));
     EXPECT_EQ(done.at(0).status, ingest_status::skipped);
@@ -438,13 +443,13 @@ TEST(IngestQueue, BatchesSeeIncidentsOpenedAndResolvedBetweenThem) {
     EXPECT_EQ(done.at(2).status, ingest_status::skipped);
 }
 
-TEST(IngestQueue, RefusesWhenFullAndAfterStop) {
+TEST(StoreExecutor, RefusesWhenFullAndAfterStop) {
     temp_dir dir;
     captured_log log;
     store s(dir.file("bot.db"));
     s.create_incident({.title = "t", .channel = "C1"});
     completions done;
-    ingest_queue q(s, {}, {.max_pending = 2}, log.log);
+    store_executor q(s, {}, {.max_pending = 2}, log.log);
 
     // Hold the writer thread so the queue fills up.
     std::promise<void> release;
@@ -455,27 +460,28 @@ TEST(IngestQueue, RefusesWhenFullAndAfterStop) {
         released.wait();
     }));
     started.get_future().wait();
-    EXPECT_TRUE(q.try_push(callback(simple_message("C1", "1700000001.000001", "a"), "Ev1"),
+    EXPECT_TRUE(q.try_push(shared(callback(simple_message("C1", "1700000001.000001", "a"), "Ev1")),
                            done.slot(0)));
-    EXPECT_TRUE(q.try_push(callback(simple_message("C1", "1700000002.000001", "b"), "Ev2"),
+    EXPECT_TRUE(q.try_push(shared(callback(simple_message("C1", "1700000002.000001", "b"), "Ev2")),
                            done.slot(1)));
-    auto third = callback(simple_message("C1", "1700000003.000001", "c"), "Ev3");
+    auto third = shared(callback(simple_message("C1", "1700000003.000001", "c"), "Ev3"));
     auto third_done = done.slot(2);
     EXPECT_FALSE(q.try_push(std::move(third), std::move(third_done)));
     // Refused arguments stay with the caller, ready for a retry.
-    EXPECT_EQ(third["event_id"], "Ev3");
+    ASSERT_TRUE(third);
+    EXPECT_EQ((*third)["event_id"], "Ev3");
     EXPECT_TRUE(third_done);
     EXPECT_EQ(q.pending(), 2u);
     release.set_value();
     ASSERT_TRUE(done.wait_for(2));
     q.stop();
-    EXPECT_FALSE(q.try_push(callback(simple_message("C1", "1700000004.000001", "d"), "Ev4"),
+    EXPECT_FALSE(q.try_push(shared(callback(simple_message("C1", "1700000004.000001", "d"), "Ev4")),
                             done.slot(3)));
     EXPECT_FALSE(q.post([](store&) {}));
     EXPECT_EQ(s.list_timeline(1).size(), 2u);
 }
 
-TEST(IngestQueue, FailedBatchIsReportedFailedSoItIsNotAcked) {
+TEST(StoreExecutor, FailedBatchIsReportedFailedSoItIsNotAcked) {
     temp_dir dir;
     captured_log log;
     const auto path = dir.file("bot.db");
@@ -486,18 +492,18 @@ TEST(IngestQueue, FailedBatchIsReportedFailedSoItIsNotAcked) {
     store read_only(path, open_mode::read_only);
     completions done;
     {
-        ingest_queue q(read_only, {}, {}, log.log);
+        store_executor q(read_only, {}, {}, log.log);
         for (std::size_t i = 0; i < 3; ++i)
-            q.try_push(callback(simple_message("C1", "170000000" + std::to_string(i) + ".000001",
+            q.try_push(shared(callback(simple_message("C1", "170000000" + std::to_string(i) + ".000001",
                                                "x"),
-                                "Ev" + std::to_string(i)),
+                                "Ev" + std::to_string(i))),
                        done.slot(i));
         ASSERT_TRUE(done.wait_for(3));
     }
     for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(done.at(i).status, ingest_status::failed);
 }
 
-TEST(IngestQueue, KillAfterCommitThenRedeliveryDoesNotDoubleCount) {
+TEST(StoreExecutor, KillAfterCommitThenRedeliveryDoesNotDoubleCount) {
     temp_dir dir;
     const auto path = dir.file("bot.db");
     {
@@ -515,9 +521,9 @@ TEST(IngestQueue, KillAfterCommitThenRedeliveryDoesNotDoubleCount) {
         // The bot: everything committed, then killed before a single ack leaves.
         logger quiet(log_level::error, log_format::text, [](std::string_view) {});
         store s(path);
-        ingest_queue q(s, {}, {}, quiet);
+        store_executor q(s, {}, {}, quiet);
         for (int i = 0; i < n; ++i)
-            q.try_push(event(i), [i](const ingest_result&) {
+            q.try_push(shared(event(i)), [i](const ingest_result&) {
                 if (i == n - 1) ::kill(::getpid(), SIGKILL);
             });
         ::pause();
@@ -533,8 +539,8 @@ TEST(IngestQueue, KillAfterCommitThenRedeliveryDoesNotDoubleCount) {
     store s(path);
     completions done;
     {
-        ingest_queue q(s, {}, {}, log.log);
-        for (int i = 0; i < n; ++i) q.try_push(event(i), done.slot(static_cast<std::size_t>(i)));
+        store_executor q(s, {}, {}, log.log);
+        for (int i = 0; i < n; ++i) q.try_push(shared(event(i)), done.slot(static_cast<std::size_t>(i)));
         ASSERT_TRUE(done.wait_for(n));
     }
     for (int i = 0; i < n; ++i)

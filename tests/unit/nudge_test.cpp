@@ -111,14 +111,62 @@ TEST(NudgeCandidate, MalformedEventsAreIgnored) {
     EXPECT_FALSE(nudge_candidate(m));
 }
 
+finding finding_of(std::string category, std::string rule_id) {
+    finding f;
+    f.category = std::move(category);
+    f.rule_id = std::move(rule_id);
+    return f;
+}
+
+nudge_context context(bool watched, bool opted_in = true) {
+    nudge_context ctx;
+    ctx.watched = watched;
+    ctx.opted_in = opted_in;
+    return ctx;
+}
+
+TEST(DecideNudge, TakesTheFirstFindingWhoseCategoryIsNotThrottled) {
+    const nudges_config cfg;
+    auto ctx = context(true);
+    const std::vector<finding> findings = {finding_of("whose_fault", "who-broke-it"),
+                                           finding_of("character", "sloppy")};
+    EXPECT_EQ(decide_nudge(cfg, findings, ctx)->rule_id, "who-broke-it");
+    ctx.throttled.insert("whose_fault");
+    EXPECT_EQ(decide_nudge(cfg, findings, ctx)->rule_id, "sloppy");
+    ctx.throttled.insert("character");
+    EXPECT_FALSE(decide_nudge(cfg, findings, ctx));
+    EXPECT_FALSE(decide_nudge(cfg, {}, context(true)));
+}
+
+TEST(DecideNudge, ScopeOptOutAndTheSwitch) {
+    nudges_config cfg;
+    const std::vector<finding> findings = {finding_of("whose_fault", "who-broke-it")};
+    EXPECT_FALSE(decide_nudge(cfg, findings, context(false)));
+    EXPECT_FALSE(decide_nudge(cfg, findings, context(true, false)));
+    cfg.scope = nudge_scope::all_channels;
+    EXPECT_TRUE(decide_nudge(cfg, findings, context(false)));
+    cfg.enabled = false;
+    EXPECT_FALSE(decide_nudge(cfg, findings, context(true)));
+}
+
 class NudgeDecision : public ::testing::Test {
   protected:
+    NudgeDecision() {
+        new_incident i;
+        i.title = "t";
+        i.channel = "C1";
+        db.create_incident(i);
+    }
+
+    // C1 has an open incident; an unwatched message goes to C2, which has none.
     std::optional<finding> decide(const std::string& text,
                                   bool watched = true,
                                   const std::string& user = "U1") {
-        const auto m = nudge_candidate(message(text, user));
+        auto event = message(text, user);
+        if (!watched) event["channel"] = "C2";
+        const auto m = nudge_candidate(event);
         EXPECT_TRUE(m);
-        return decide_nudge(db, default_rules(), cfg, *m, watched, now());
+        return settle_nudge(db, cfg, *m, default_rules().scan(m->text), now());
     }
     unix_time now() const { return std::chrono::floor<std::chrono::seconds>(*clock.now); }
 
@@ -196,7 +244,7 @@ TEST_F(NudgeDecision, ThrottleSurvivesARestart) {
     ASSERT_TRUE(decide("who broke prod?"));
     store reopened(dir.file("bot.db"), open_mode::read_write, clock.options());
     const auto m = nudge_candidate(message("who broke prod?"));
-    EXPECT_FALSE(decide_nudge(reopened, default_rules(), cfg, *m, true, now()));
+    EXPECT_FALSE(settle_nudge(reopened, cfg, *m, default_rules().scan(m->text), now()));
 }
 
 TEST_F(NudgeDecision, ThrottledCategoryFallsBackToAnotherFinding) {

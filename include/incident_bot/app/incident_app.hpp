@@ -1,5 +1,5 @@
 // Wiring of the `/incident` command: Socket Mode envelope in, the store's writer thread for
-// the work, the ack from there, then the follow-up Web API calls; plus the periodic
+// the work, then the ack and the follow-up Web API calls from the network thread; plus the periodic
 // reminder check and the create_channel flow. The decisions live in commands/.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include "incident_bot/log.hpp"
 #include "incident_bot/rules/engine.hpp"
 #include "incident_bot/slack/web_api.hpp"
-#include "incident_bot/store/ingest.hpp"
+#include "incident_bot/store/store_executor.hpp"
 
 namespace incident_bot {
 
@@ -21,7 +21,7 @@ class incident_app {
   public:
     /// Registers the `cfg.command` listener on `routes`.
     incident_app(dispatcher& routes,
-                 ingest_queue& queue,
+                 store_executor& queue,
                  web_api& api,
                  const commands_config& cfg,
                  const rule_set* rules,

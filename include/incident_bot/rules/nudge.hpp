@@ -5,8 +5,10 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "incident_bot/config.hpp"
 #include "incident_bot/rules/engine.hpp"
@@ -37,16 +39,32 @@ struct nudge_message {
 std::optional<nudge_message> nudge_candidate(const nlohmann::json& event,
                                              std::string_view bot_user = {});
 
-/// Decides whether `m` earns a nudge and, when it does, records it in `s` (user, channel,
-/// category and rule id, at `now`) and returns the finding to send. Nullopt when nudges are
-/// off, the channel is out of scope (`watched`: it has an open incident), the author opted
-/// out, nothing was found, or every finding's category was nudged to this person within
-/// the throttle window. At most one finding per message.
-std::optional<finding> decide_nudge(store& s,
-                                    const rule_set& rules,
+/// What the store knows that a nudge decision needs, read on the store's thread.
+struct nudge_context {
+    /// The message's channel has an open incident.
+    bool watched = false;
+    /// The author has not turned nudges off.
+    bool opted_in = true;
+    /// Categories nudged to the author within the throttle window.
+    std::set<std::string, std::less<>> throttled;
+};
+
+/// Decides whether a message with these `findings` (the rule engine's, in its order) earns a
+/// nudge: the first finding whose category was not nudged to this person within the
+/// throttle window. Nullopt when nudges are off, the channel is out of scope, the author
+/// opted out or every finding is throttled. Pure: no store, no network, any thread.
+std::optional<finding> decide_nudge(const nudges_config& cfg,
+                                    std::vector<finding> findings,
+                                    const nudge_context& ctx);
+
+/// On the store's thread, in one transaction: reads the context of `m` (its channel's
+/// incident, the author's opt-out, recent nudges of each finding's category), decides, and
+/// records the nudge it decides on (user, channel, category and rule id at `now`; never the
+/// text). Returns the finding to send.
+std::optional<finding> settle_nudge(store& s,
                                     const nudges_config& cfg,
                                     const nudge_message& m,
-                                    bool watched,
+                                    std::vector<finding> findings,
                                     unix_time now);
 
 /// `text` with Slack markup reduced to what a person sees (`<@U1|dana>` → `@dana`, `<@U1>`

@@ -15,6 +15,7 @@
 
 #include "incident_bot/config.hpp"
 #include "incident_bot/log.hpp"
+#include "incident_bot/slack/ack.hpp"
 #include "incident_bot/slack/types.hpp"
 #include "incident_bot/slack/web_api.hpp"
 
@@ -23,26 +24,6 @@ namespace incident_bot {
 namespace detail {
 struct ack_state;
 }
-
-/// Acknowledges one envelope. Copyable and thread-safe; the first call wins, later ones are
-/// logged no-ops. If the handler neither acks nor rejects within the ack deadline, the
-/// client acks empty on its own so Slack's 3-second limit is never missed.
-class ack_handle {
-public:
-    explicit ack_handle(std::shared_ptr<detail::ack_state> s) : state_(std::move(s)) {}
-
-    /// Acks with no payload.
-    void operator()() const { ack(nullptr); }
-    /// Acks with `payload` (a JSON object, e.g. a slash-command reply). Payloads that would
-    /// make the ack exceed Slack's ~20 KB are dropped with an error log.
-    void ack(nlohmann::json payload) const;
-    /// Does not ack, and forgets the event id so that Slack's redelivery is handled again
-    /// (for events the bot could not store, e.g. a full ingest queue).
-    void reject() const;
-
-private:
-    std::shared_ptr<detail::ack_state> state_;
-};
 
 /// Called on the network thread for every new envelope. Must return quickly: hand work to
 /// another executor and ack from there.
@@ -56,7 +37,7 @@ struct socket_mode_stats {
     std::atomic<std::uint64_t> envelopes{0};         ///< envelopes received (duplicates too)
     std::atomic<std::uint64_t> duplicates{0};        ///< redeliveries dropped
     std::atomic<std::uint64_t> acks{0};              ///< acks written
-    std::atomic<std::uint64_t> auto_acks{0};         ///< acks sent by the deadline timer
+    std::atomic<std::uint64_t> auto_acks{0};         ///< commands/interactions acked at the deadline
     std::atomic<std::uint64_t> bad_frames{0};        ///< frames skipped as unusable
     std::atomic<int> open_connections{0};            ///< connections past hello right now
     /// Upper bounds (seconds) of the ack latency histogram: envelope read to ack queued.
@@ -98,7 +79,6 @@ public:
     const socket_mode_stats& stats() const;
 
 private:
-    friend class ack_handle;
     friend struct detail::ack_state;
     struct impl;
     std::shared_ptr<impl> impl_;

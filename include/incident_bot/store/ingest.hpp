@@ -1,19 +1,10 @@
 // Timeline capture: Events API callbacks in, timeline rows out. `timeline_ingest` applies one
-// callback to a store; `ingest_queue` runs it on a dedicated thread with group commit and
-// reports each event only after its batch is durable, so the Socket Mode ack can wait for it.
+// callback to a store; `store_executor` runs it on the store's writer thread.
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
-#include <cstddef>
-#include <deque>
-#include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
-#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -72,7 +63,7 @@ public:
 
     /// Starts a batch: until `end_batch`, each channel's open incident is looked up once and
     /// then remembered. Only for callers that hold the write transaction around the whole
-    /// batch (`ingest_queue`): no event opens, closes or moves an incident, and no other
+    /// batch (`store_executor`): no event opens, closes or moves an incident, and no other
     /// connection can commit while the transaction is open.
     void begin_batch();
     /// Ends the batch; lookups go to the store again.
@@ -93,75 +84,6 @@ private:
     const logger& log_;
     // Open incident per channel within a batch; absent outside one.
     std::optional<std::map<std::string, std::optional<std::int64_t>, std::less<>>> incidents_;
-};
-
-/// Tuning for `ingest_queue`.
-struct ingest_queue_config {
-    /// Events waiting at most; beyond it `try_push` refuses (see there).
-    std::size_t max_pending = 10'000;
-    /// Events committed together at most.
-    std::size_t max_batch = 1'000;
-    /// How long the writer waits for more events after the first of a batch (0: commit
-    /// whatever is queued at once). Longer waits mean bigger batches and later acks.
-    std::chrono::microseconds linger{0};
-};
-
-/// The store's single writer thread. Events are applied in arrival order and group-committed:
-/// one transaction per batch, then each event's completion runs (on this thread) with its
-/// result. A completion thus never reports `stored` for an uncommitted event; when the
-/// commit fails, every event of the batch reports `failed`. The Socket Mode transport acks
-/// from the completion (posting to its own executor) unless the status is `failed`.
-///
-/// Crash safety: the event_id is recorded in the same transaction as the event's rows, so a
-/// kill -9 after commit but before the ack leads to a redelivery that is found `duplicate`.
-class ingest_queue {
-public:
-    /// Runs once per event with its result, on the writer thread, after the commit.
-    using completion = std::function<void(const ingest_result&)>;
-    /// Work to run on the writer thread in its own transaction scope, between batches.
-    using job = std::function<void(store&)>;
-
-    /// Starts the writer thread. `s` and `log` must outlive the queue, and nothing else may
-    /// use `s` meanwhile (submit work with `post`).
-    ingest_queue(store& s, capture_config capture, ingest_queue_config config, const logger& log);
-    /// Drains what is queued, then stops the thread.
-    ~ingest_queue();
-    ingest_queue(const ingest_queue&) = delete;
-    ingest_queue& operator=(const ingest_queue&) = delete;
-
-    /// Queues one callback, taking both arguments. Returns false, leaving them untouched and
-    /// never calling `done`, when `max_pending` events are waiting or the queue is stopping:
-    /// the caller must then not ack, so Slack redelivers later (back-pressure instead of
-    /// unbounded memory).
-    bool try_push(nlohmann::json&& callback, completion&& done);
-    /// Queues work for the writer thread, ordered with the events (not bounded: for commands,
-    /// not for event streams). Exceptions are logged. False when stopping.
-    bool post(job work);
-    /// Events queued and not yet committed.
-    std::size_t pending() const;
-    /// Finishes queued work and joins the thread; later pushes are refused. Idempotent.
-    void stop();
-
-private:
-    struct event_item {
-        nlohmann::json callback;
-        completion done;
-    };
-    using item = std::variant<event_item, job>;
-
-    void run();
-    void commit_batch(std::deque<item>& batch);
-
-    store& store_;
-    timeline_ingest ingest_;
-    ingest_queue_config config_;
-    const logger& log_;
-    mutable std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<item> queue_;
-    std::size_t queued_events_ = 0;
-    bool stopping_ = false;
-    std::thread thread_;
 };
 
 }  // namespace incident_bot

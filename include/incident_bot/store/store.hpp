@@ -1,6 +1,6 @@
 // The incident store: a repository over one SQLite file (WAL). Nothing else in the bot
 // writes SQL. One `store` object belongs to one thread; other threads reach the writer
-// through `ingest_queue::post` (store/ingest.hpp). Readers (the CLI) open their own store.
+// through `store_executor::post` (store/store_executor.hpp). Readers (the CLI) open their own store.
 #pragma once
 
 #include <chrono>

@@ -1,0 +1,145 @@
+#include "incident_bot/store/store_executor.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+namespace incident_bot {
+
+using steady = std::chrono::steady_clock;
+
+store_executor::store_executor(store& s,
+                               capture_config capture,
+                               store_config config,
+                               const logger& log)
+    : store_(s), ingest_(s, std::move(capture), log), config_(config), log_(log) {
+    if (config_.max_batch == 0) config_.max_batch = 1;
+    thread_ = std::thread([this] { run(); });
+}
+
+store_executor::~store_executor() { stop(); }
+
+bool store_executor::needs_wake() const {
+    return queue_.size() == 1 || queued_events_ == config_.max_batch;
+}
+
+bool store_executor::try_push(callback_ptr&& callback, completion&& done) {
+    bool wake = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ || queued_events_ >= config_.max_pending) return false;
+        queue_.emplace_back(event_item{std::move(callback), std::move(done), steady::now()});
+        ++queued_events_;
+        wake = needs_wake();
+    }
+    if (wake) wake_.notify_one();
+    return true;
+}
+
+bool store_executor::post(job work) {
+    bool wake = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return false;
+        queue_.emplace_back(std::move(work));
+        wake = needs_wake();
+    }
+    if (wake) wake_.notify_one();
+    return true;
+}
+
+std::size_t store_executor::pending() const {
+    std::lock_guard lock(mutex_);
+    return queued_events_;
+}
+
+void store_executor::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void store_executor::run() {
+    for (;;) {
+        std::deque<item> batch;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping and drained
+            take_batch(lock, batch);
+        }
+        if (auto* work = std::get_if<job>(&batch.front())) {
+            try {
+                (*work)(store_);
+            } catch (const std::exception& e) {
+                log_.error("store", std::string("posted job failed: ") + e.what());
+            }
+            continue;
+        }
+        commit_batch(batch);
+    }
+}
+
+void store_executor::take_batch(std::unique_lock<std::mutex>& lock, std::deque<item>& batch) {
+    if (auto* first = std::get_if<event_item>(&queue_.front());
+        first && config_.commit_linger.count() > 0 && !stopping_) {
+        // The window opens when the first event arrived, so a writer that was busy with the
+        // previous commit does not add a full linger on top of it.
+        wake_.wait_until(lock, first->queued_at + config_.commit_linger, [this] {
+            return stopping_ || queued_events_ >= config_.max_batch;
+        });
+    }
+    // A job runs alone; events are taken up to the next job or max_batch.
+    if (std::holds_alternative<job>(queue_.front())) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+        return;
+    }
+    while (!queue_.empty() && batch.size() < config_.max_batch &&
+           std::holds_alternative<event_item>(queue_.front())) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+    }
+}
+
+void store_executor::commit_batch(std::deque<item>& batch) {
+    std::vector<ingest_result> results;
+    results.reserve(batch.size());
+    try {
+        transaction tx(store_);
+        ingest_.begin_batch();
+        for (auto& it : batch) {
+            results.push_back(ingest_.apply(*std::get<event_item>(it).callback));
+            // After a database error SQLite may have rolled the whole transaction back, so
+            // earlier events of the batch cannot be trusted to commit: fail them all and let
+            // Slack redeliver.
+            if (results.back().status == ingest_status::failed)
+                throw std::runtime_error(results.back().reason);
+        }
+        tx.commit();
+    } catch (const std::exception& e) {
+        log_.error("store", "batch of " + std::to_string(batch.size()) +
+                                " events not committed: " + e.what());
+        results.assign(batch.size(),
+                       ingest_result{ingest_status::failed,
+                                     std::string("batch not committed: ") + e.what()});
+    }
+    ingest_.end_batch();
+    {
+        std::lock_guard lock(mutex_);
+        queued_events_ -= batch.size();
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto& done = std::get<event_item>(batch[i]).done;
+        if (!done) continue;
+        try {
+            done(results[i]);
+        } catch (const std::exception& e) {
+            log_.error("store", std::string("completion threw: ") + e.what());
+        }
+    }
+}
+
+}  // namespace incident_bot

@@ -1,0 +1,291 @@
+// The dispatcher and its listeners without a socket: a recording ack sink, the real store
+// executor on a real SQLite file, and for the nudges the real Web API client against the
+// fake Slack's HTTP side.
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+#include "incident_bot/app/dispatcher.hpp"
+#include "incident_bot/app/incident_app.hpp"
+#include "incident_bot/app/nudge_app.hpp"
+#include "incident_bot/app/timeline_app.hpp"
+
+namespace incident_bot::testing {
+namespace {
+
+using json = nlohmann::json;
+
+// Records what a listener did with the envelope's ack.
+class recording_ack final : public ack_sink {
+public:
+    void ack(json payload) override { record(payload.is_null() ? "ack" : "ack " + payload.dump()); }
+    void reject() override { record("reject"); }
+
+    bool wait_for(std::size_t n, std::chrono::milliseconds timeout = 5s) {
+        std::unique_lock lock(mu_);
+        return cv_.wait_for(lock, timeout, [&] { return calls_.size() >= n; });
+    }
+    std::vector<std::string> calls() {
+        std::lock_guard lock(mu_);
+        return calls_;
+    }
+
+private:
+    void record(std::string call) {
+        std::lock_guard lock(mu_);
+        calls_.push_back(std::move(call));
+        cv_.notify_all();
+    }
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<std::string> calls_;
+};
+
+struct dispatch_fixture : ::testing::Test {
+    log_capture logs;
+    logger log = logs.make();
+    dispatcher routes{log};
+    std::shared_ptr<recording_ack> sink = std::make_shared<recording_ack>();
+
+    void send(std::string type, json payload) {
+        envelope e;
+        e.type = std::move(type);
+        e.envelope_id = "E1";
+        e.payload = std::move(payload);
+        routes(std::move(e), ack_handle(sink));
+    }
+};
+
+json message_callback(std::string event_id, std::string text, std::string channel = "C1") {
+    return {{"type", "event_callback"},
+            {"event_id", std::move(event_id)},
+            {"event",
+             {{"type", "message"},
+              {"channel", std::move(channel)},
+              {"user", "U1"},
+              {"text", std::move(text)},
+              {"ts", "1700000000.000100"}}}};
+}
+
+using Dispatcher = dispatch_fixture;
+
+TEST_F(Dispatcher, RunsMiddlewareInOrderThenEveryListenerOfTheKey) {
+    std::vector<std::string> order;
+    routes.use([&](const envelope_ptr&, const ack_handle&, const std::function<void()>& next) {
+        order.push_back("mw1");
+        next();
+    });
+    routes.use([&](const envelope_ptr&, const ack_handle&, const std::function<void()>& next) {
+        order.push_back("mw2");
+        next();
+    });
+    const envelope* first = nullptr;
+    routes.on_event("message", [&](const envelope_ptr& e, const ack_handle& ack) {
+        order.push_back("timeline");
+        first = e.get();
+        ack();
+    });
+    routes.on_event("message", [&](const envelope_ptr& e, const ack_handle&) {
+        order.push_back("nudges");
+        EXPECT_EQ(e.get(), first);  // one shared envelope, not a copy per listener
+    });
+    routes.on_event("reaction_added", [&](const envelope_ptr&, const ack_handle&) {
+        order.push_back("reactions");
+    });
+    send("events_api", message_callback("Ev1", "hi"));
+    EXPECT_EQ(order, (std::vector<std::string>{"mw1", "mw2", "timeline", "nudges"}));
+    EXPECT_EQ(sink->calls(), std::vector<std::string>{"ack"});
+}
+
+TEST_F(Dispatcher, MiddlewareThatDoesNotContinueStopsTheEnvelope) {
+    bool listened = false;
+    routes.use([](const envelope_ptr& e, const ack_handle& ack, const std::function<void()>& next) {
+        if (e->payload.value("command", "") == "/ignored") return ack();
+        next();
+    });
+    routes.on_command("/ignored", [&](const envelope_ptr&, const ack_handle&) { listened = true; });
+    send("slash_commands", {{"command", "/ignored"}});
+    EXPECT_FALSE(listened);
+    EXPECT_EQ(sink->calls(), std::vector<std::string>{"ack"});
+}
+
+TEST_F(Dispatcher, EnvelopesNobodyListensToAreAckedEmpty) {
+    send("events_api", {{"type", "app_rate_limited"}});
+    send("interactive", {{"type", "view_closed"}});
+    send("slash_commands", json::array());
+    EXPECT_EQ(sink->calls(), (std::vector<std::string>{"ack", "ack", "ack"}));
+}
+
+TEST_F(Dispatcher, AThrowingListenerGoesToTheErrorHandlerAndTheOthersStillRun) {
+    std::vector<std::string> errors;
+    routes.on_error([&](const envelope& e, const ack_handle&, std::exception_ptr ex) {
+        try {
+            std::rethrow_exception(ex);
+        } catch (const std::exception& what) {
+            errors.push_back(e.envelope_id + ": " + what.what());
+        }
+    });
+    bool second = false;
+    routes.on_interaction("block_actions", [](const envelope_ptr&, const ack_handle&) {
+        throw std::runtime_error("boom");
+    });
+    routes.on_interaction("block_actions", [&](const envelope_ptr&, const ack_handle& ack) {
+        second = true;
+        ack();
+    });
+    send("interactive", {{"type", "block_actions"}});
+    EXPECT_TRUE(second);
+    EXPECT_EQ(errors, std::vector<std::string>{"E1: boom"});
+}
+
+TEST_F(Dispatcher, DefaultErrorHandlerRejectsEventsAndAcksEverythingElse) {
+    routes.on_event("message", [](const envelope_ptr&, const ack_handle&) {
+        throw std::runtime_error("listener bug");
+    });
+    routes.on_command("/incident", [](const envelope_ptr&, const ack_handle&) {
+        throw std::runtime_error("listener bug");
+    });
+    send("events_api", message_callback("Ev1", "hi"));
+    send("slash_commands", {{"command", "/incident"}});
+    // An event comes back from Slack and gets another chance; a command never would.
+    EXPECT_EQ(sink->calls(), (std::vector<std::string>{"reject", "ack"}));
+    EXPECT_TRUE(logs.contains("listener failed: listener bug"));
+}
+
+struct store_fixture : dispatch_fixture {
+    std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                ("ib-dispatch-" + std::to_string(::getpid()) + "-" +
+                                 std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::string path = (std::filesystem::create_directories(dir), (dir / "bot.db").string());
+    store db{path};
+    store_config cfg;
+    std::unique_ptr<store_executor> executor;
+
+    void start() { executor = std::make_unique<store_executor>(db, capture_config{}, cfg, log); }
+    void open_incident(const std::string& channel) {
+        new_incident i;
+        i.title = "t";
+        i.channel = channel;
+        db.create_incident(i);
+    }
+    ~store_fixture() override {
+        executor.reset();
+        std::filesystem::remove_all(dir);
+    }
+};
+
+using TimelineListener = store_fixture;
+
+TEST_F(TimelineListener, AcksAnEventOnlyOnceItIsStored) {
+    open_incident("C1");
+    start();
+    timeline_app timeline(routes, *executor, log);
+    // Hold the writer: nothing may be acked meanwhile.
+    std::promise<void> release;
+    std::promise<void> holding;
+    executor->post([&, released = release.get_future().share()](store&) {
+        holding.set_value();
+        released.wait();
+    });
+    holding.get_future().wait();
+    send("events_api", message_callback("Ev1", "checkout errors are dropping"));
+    EXPECT_FALSE(sink->wait_for(1, 200ms));
+    release.set_value();
+    ASSERT_TRUE(sink->wait_for(1));
+    EXPECT_EQ(sink->calls(), std::vector<std::string>{"ack"});
+    // Readable from another connection by the time of the ack.
+    store reader(path, open_mode::read_only);
+    ASSERT_EQ(reader.list_timeline(1).size(), 1u);
+    EXPECT_EQ(reader.list_timeline(1)[0].text, "checkout errors are dropping");
+}
+
+TEST_F(TimelineListener, RejectsWhenTheStoreQueueIsFull) {
+    cfg.max_pending = 1;
+    start();
+    timeline_app timeline(routes, *executor, log);
+    std::promise<void> release;
+    std::promise<void> holding;
+    executor->post([&, released = release.get_future().share()](store&) {
+        holding.set_value();
+        released.wait();
+    });
+    holding.get_future().wait();
+    send("events_api", message_callback("Ev1", "one"));
+    send("events_api", message_callback("Ev2", "two"));
+    ASSERT_TRUE(sink->wait_for(1));
+    EXPECT_EQ(sink->calls(), std::vector<std::string>{"reject"});
+    release.set_value();
+    ASSERT_TRUE(sink->wait_for(2));
+}
+
+// The Web API client on its own network thread, pointed at the fake's HTTP side.
+struct api_thread {
+    explicit api_thread(const fake_slack& fake, const logger& log)
+        : cfg(fast_config(fake)), api(ioc.get_executor(), cfg, log), net([this] { ioc.run(); }) {}
+    ~api_thread() {
+        work.reset();
+        ioc.stop();
+        net.join();
+    }
+    config cfg;
+    boost::asio::io_context ioc{1};
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work =
+        boost::asio::make_work_guard(ioc);
+    web_api api;
+    std::thread net;
+};
+
+// The command listener runs the command on the store's thread and acks from the network
+// thread with the reply.
+TEST_F(TimelineListener, CommandListenerAcksWithTheReplyOnceTheCommandIsStored) {
+    fake_slack fake;
+    api_thread web(fake, log);
+    start();
+    const commands_config commands;
+    incident_app incidents(routes, *executor, web.api, commands, nullptr, log);
+    send("slash_commands",
+         {{"command", "/incident"},
+          {"text", "declare sev2 Checkout errors"},
+          {"user_id", "U1"},
+          {"channel_id", "C1"},
+          {"response_url", fake.api_url() + "commands.hook"}});
+    ASSERT_TRUE(sink->wait_for(1));
+    EXPECT_NE(sink->calls()[0].find("declared"), std::string::npos) << sink->calls()[0];
+    executor->stop();
+    EXPECT_TRUE(db.open_incident_id("C1"));
+}
+
+// The nudge listener only observes: the timeline acks; the rules run on the caller's thread
+// and the one store job per flagged message records the nudge before it is sent privately.
+TEST_F(TimelineListener, NudgeListenerSendsOnePrivateNudgeAndNeverAcks) {
+    fake_slack fake;
+    api_thread web(fake, log);
+    const auto rules = rule_set::load_default();
+    open_incident("C1");
+    start();
+    timeline_app timeline(routes, *executor, log);
+    const nudges_config nudge_settings;
+    nudge_app nudges(routes, *executor, web.api, nudge_settings, rules, log);
+    send("events_api", message_callback("Ev1", "the cache filled up, rolling back"));
+    send("events_api", message_callback("Ev2", "who broke prod?"));
+    ASSERT_TRUE(fake.wait_for_requests("chat.postEphemeral", 1, 5s));
+    ASSERT_TRUE(sink->wait_for(2));
+    EXPECT_EQ(sink->calls(), (std::vector<std::string>{"ack", "ack"}));
+
+    const auto sent = fake.requests("chat.postEphemeral");
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(sent[0].args["user"], "U1");
+    EXPECT_EQ(sent[0].args["channel"], "C1");
+    executor->stop();
+    EXPECT_EQ(db.count_nudges(), 1);
+}
+
+}  // namespace
+}  // namespace incident_bot::testing

@@ -38,10 +38,12 @@ public:
 
     // Starts the binary with `args` and exactly `env` as its environment. Its stderr is read
     // on a thread of ours, so a chatty child never blocks on a full pipe. Its stdout goes to
-    // `stdout_file` when given (created or truncated), else to ours.
+    // `stdout_file` when given (created or truncated), else to ours. A `prefix` (a command
+    // and its arguments, found on our PATH) runs the binary under a tool: valgrind, strace.
     process(const std::vector<std::string>& args,
             const std::vector<std::string>& env,
-            const std::string& stdout_file = {}) {
+            const std::string& stdout_file = {},
+            const std::vector<std::string>& prefix = {}) {
         int fds[2];
         if (pipe(fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
         posix_spawn_file_actions_t actions;
@@ -51,7 +53,8 @@ public:
             posix_spawn_file_actions_addopen(&actions, 1, stdout_file.c_str(),
                                              O_WRONLY | O_CREAT | O_TRUNC, 0600);
         posix_spawn_file_actions_addclose(&actions, fds[0]);
-        std::vector<std::string> argv_s = {INCIDENT_BOT_BINARY};
+        std::vector<std::string> argv_s = prefix;
+        argv_s.push_back(INCIDENT_BOT_BINARY);
         argv_s.insert(argv_s.end(), args.begin(), args.end());
         std::vector<char*> argv, envp;
         for (auto& a : argv_s) argv.push_back(a.data());
@@ -59,7 +62,9 @@ public:
         auto env_copy = env;
         for (auto& e : env_copy) envp.push_back(e.data());
         envp.push_back(nullptr);
-        const int rc = posix_spawn(&pid, INCIDENT_BOT_BINARY, &actions, nullptr, argv.data(), envp.data());
+        const int rc = prefix.empty()
+                           ? posix_spawn(&pid, INCIDENT_BOT_BINARY, &actions, nullptr, argv.data(), envp.data())
+                           : posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
         posix_spawn_file_actions_destroy(&actions);
         close(fds[1]);
         if (rc != 0) {

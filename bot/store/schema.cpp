@@ -125,11 +125,11 @@ CREATE TABLE nudge_votes (
 
 // Version 2: full-text search. External-content FTS5 tables; the 'delete' commands need the
 // old text, which the triggers have, so deleted or edited text leaves the index.
-// New timeline rows are indexed in bulk when the outermost transaction commits (rows above
-// fts_progress.timeline_upto): SQLite 3.40's FTS5 flushes its pending terms to a new segment
-// at every statement, which made a per-row insert trigger cost ~50 us per message. Edits and
-// deletions of rows already indexed go through the trigger; rows not yet indexed are picked
-// up with their final text.
+// New timeline rows are indexed in bulk after their commit (rows above
+// fts_progress.timeline_upto; store.cpp, impl::index_pending): SQLite 3.40's FTS5 flushes
+// its pending terms to a new segment at every statement, which made a per-row insert
+// trigger cost ~50 us per message. Edits and deletions of rows already indexed go through
+// the trigger; rows not yet indexed are picked up with their final text.
 constexpr const char* k_v2 = R"sql(
 CREATE VIRTUAL TABLE timeline_fts USING fts5 (
     text, content = 'timeline', content_rowid = 'id', tokenize = 'porter unicode61');

@@ -1,5 +1,6 @@
 #include "incident_bot/store/store_executor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -79,6 +80,23 @@ void store_executor::run() {
             continue;
         }
         commit_batch(batch);
+        index_if_due();
+    }
+}
+
+void store_executor::index_if_due() {
+    if (unindexed_ == 0) return;
+    const auto now = steady::now();
+    if (unindexed_ < config_.index_step && now - last_index_ < std::chrono::seconds(1)) return;
+    last_index_ = now;
+    try {
+        // Fewer than asked means the backlog is done; else the next step takes more.
+        const auto step = std::max<std::size_t>(config_.index_step, 1);
+        const auto indexed = store_.index_pending(step);
+        unindexed_ = indexed < step ? 0 : unindexed_ - std::min(unindexed_, indexed);
+    } catch (const std::exception& e) {
+        log_.error("store", std::string("search indexing failed; a search will retry: ") +
+                                e.what());
     }
 }
 
@@ -127,6 +145,8 @@ void store_executor::commit_batch(std::deque<item>& batch) {
                                      std::string("batch not committed: ") + e.what()});
     }
     ingest_.end_batch();
+    for (const auto& r : results)
+        if (r.status == ingest_status::stored) ++unindexed_;
     {
         std::lock_guard lock(mutex_);
         queued_events_ -= batch.size();

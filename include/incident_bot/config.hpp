@@ -61,6 +61,9 @@ struct store_config {
     std::size_t max_batch = 1'000;
     /// Events waiting at most; beyond it new events are not acked, so Slack redelivers them.
     std::size_t max_pending = 10'000;
+    /// New timeline entries indexed for search per step, between batches: after this many
+    /// were committed, or a second after the last step, whichever comes first.
+    std::size_t index_step = 1'000;
 };
 
 /// Web API client tuning.

@@ -425,8 +425,15 @@ public:
     // Search.
 
     /// Incidents whose timeline, post-mortem drafts, title, summary or impact contain all of
-    /// the words (prefix match, stemmed), best match first. Punctuation is ignored.
+    /// the words (prefix match, stemmed), best match first. Punctuation is ignored. Sees every
+    /// committed entry: a read_write store first indexes what `index_pending` has not.
     std::vector<incident> search(std::string_view words, std::size_t limit = 20);
+    /// Adds up to `max_entries` timeline entries, oldest first, to the search index in one
+    /// transaction and returns how many it took; fewer than `max_entries` means none are left.
+    /// Entries are not indexed when they commit, so the writer calls this between batches
+    /// (every second or so) to keep `search` from doing the whole backlog. Crash-safe: an
+    /// entry is indexed exactly once, by whichever call comes first after its commit.
+    std::size_t index_pending(std::size_t max_entries);
 
     /// The store clock's now.
     std::chrono::system_clock::time_point now() const;

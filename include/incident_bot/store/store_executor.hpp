@@ -29,6 +29,10 @@ namespace incident_bot {
 /// its result. A completion thus never reports `stored` for an uncommitted event; when the
 /// commit fails, every event of the batch reports `failed`.
 ///
+/// Search indexing is kept off the commit path: between batches the writer indexes up to
+/// `store_config::index_step` new entries once that many were committed or a second has
+/// passed (a search catches up on the rest itself, so results are never stale).
+///
 /// Crash safety: the event_id is recorded in the same transaction as the event's rows, so a
 /// kill -9 after commit but before the ack leads to a redelivery that is found `duplicate`.
 class store_executor {
@@ -72,6 +76,7 @@ private:
     void run();
     void take_batch(std::unique_lock<std::mutex>& lock, std::deque<item>& batch);
     void commit_batch(std::deque<item>& batch);
+    void index_if_due();
     // Wakes the writer only when it may be asleep: on the first item of an empty queue, and
     // when a lingering batch fills up. Called with the lock held.
     bool needs_wake() const;
@@ -85,6 +90,9 @@ private:
     std::deque<item> queue_;
     std::size_t queued_events_ = 0;
     bool stopping_ = false;
+    // Writer thread only: events committed since the last indexing step, and its time.
+    std::size_t unindexed_ = 0;
+    std::chrono::steady_clock::time_point last_index_ = std::chrono::steady_clock::now();
     std::thread thread_;
 };
 

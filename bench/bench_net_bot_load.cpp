@@ -24,7 +24,9 @@
 //   INCIDENT_BOT_BENCH_ATTACH="perf record -g -o /tmp/bot.perf -p {pid}" (or "strace -c -f -p
 //       {pid}") starts a command when a phase's clock starts ({pid} is the bot's) and sends it
 //       SIGINT when the phase ends; INCIDENT_BOT_BENCH_ATTACH_TO=paced|full picks the phase
-//       (default paced).
+//       (default paced);
+//   INCIDENT_BOT_CONFIG=FILE passes a config file to the bot (e.g. to try other
+//       store.commit_linger_us values).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -323,6 +325,9 @@ int main(int argc, char** argv) {
     auto env = slack_env(fake, "xapp-1-A0001-test", db);
     env.push_back("INCIDENT_BOT_CONNECTIONS=1");
     env.push_back("INCIDENT_BOT_LOG_LEVEL=warn");
+    // Settings to try (e.g. store.commit_linger_us) come from a config file of the caller's.
+    if (const auto file = env_or("INCIDENT_BOT_CONFIG", ""); !file.empty())
+        env.push_back("INCIDENT_BOT_CONFIG=" + file);
     process bot({"run"}, env, {}, split_words(env_or("INCIDENT_BOT_BENCH_CHILD_PREFIX", "")));
     if (!fake.wait_for_connections(1, 120s)) {  // long enough for valgrind
         std::fprintf(stderr, "bench_net_bot_load: the bot did not connect\n");

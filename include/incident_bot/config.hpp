@@ -56,7 +56,7 @@ struct store_config {
     /// How long the writer holds a batch open for more events after the first one arrived
     /// (0: commit whatever is queued at once). One commit (one fsync) then covers the
     /// events of the whole window; each event's ack waits for it.
-    std::chrono::microseconds commit_linger{2'000};
+    std::chrono::microseconds commit_linger{5'000};
     /// Events committed together at most; a full batch commits at once.
     std::size_t max_batch = 1'000;
     /// Events waiting at most; beyond it new events are not acked, so Slack redelivers them.

@@ -97,6 +97,22 @@ TEST(Config, FileErrorsNameTheFileAndTheKey) {
     EXPECT_NE(load_error(env, out_of_range).find("connections"), std::string::npos);
 }
 
+TEST(Config, StoreSectionTunesTheGroupCommit) {
+    temp_dir t;
+    const fake_env env;
+    const auto file = write_file(t, R"({"store": {"commit_linger_us": 0, "max_batch": 50,
+                                                   "max_pending": 500}})");
+    const auto c = load_config(env.lookup(), file);
+    EXPECT_EQ(c.store.commit_linger.count(), 0);
+    EXPECT_EQ(c.store.max_batch, 50u);
+    EXPECT_EQ(c.store.max_pending, 500u);
+    EXPECT_EQ(load_config(env.lookup()).store.commit_linger, std::chrono::milliseconds(5));
+    const auto typo = write_file(t, R"({"store": {"linger": 5}})", "typo.json");
+    EXPECT_NE(load_error(env, typo).find("store.linger"), std::string::npos);
+    const auto zero_batch = write_file(t, R"({"store": {"max_batch": 0}})", "zero.json");
+    EXPECT_NE(load_error(env, zero_batch).find("store.max_batch"), std::string::npos);
+}
+
 TEST(Config, RunNeedsBothTokensOfTheRightKind) {
     fake_env env;
     auto run_error = [&] {

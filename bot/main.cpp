@@ -2,7 +2,6 @@
 // register themselves in bot/cli/.
 #include <cstdlib>
 #include <iostream>
-#include <malloc.h>
 
 #include "cli/cli.hpp"
 
@@ -18,11 +17,6 @@ void print_help(std::ostream& out) {
 
 int main(int argc, char** argv) {
     using namespace incident_bot;
-    // No glibc fastbins. Each event frees ~100 small JSON nodes; past the per-thread cache they
-    // sit in fastbins, and the next request of 1 KiB or more (a frame's text, a TLS record)
-    // first consolidates all of them: 10-15% of the network thread (perf,
-    // bench_net_bot_load). The per-thread cache (tcache) still serves small sizes at once.
-    mallopt(M_MXFAST, 0);
     if (argc < 2) {
         print_help(std::cerr);
         return 2;

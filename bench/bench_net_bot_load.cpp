@@ -269,6 +269,19 @@ void print_threads(const char* phase, const cpu_sample& a, const cpu_sample& b, 
     for (const auto& [run, line] : rows) std::printf("%s\n", line.c_str());
 }
 
+// The cost lines of a phase: CPU, wake-ups, ack latency, memory, and the fake's own CPU.
+void print_costs(const char* phase, const phase_figures& f, std::pair<long, long> rss_peak_kib) {
+    std::printf("%s: bot CPU %.1f us/event (user %.1f, sys %.1f); %.2f voluntary + %.2f involuntary "
+                "context switches/event\n",
+                phase, f.bot_us, f.user_us, f.sys_us, f.voluntary, f.involuntary);
+    std::printf("%s: ack latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", phase,
+                percentile(f.latency_ms, 0.5), percentile(f.latency_ms, 0.99), percentile(f.latency_ms, 1.0));
+    std::printf("%s: bot RSS %.1f MB (VmRSS), peak %.1f MB (VmHWM); fake Slack CPU %.1f us/event\n", phase,
+                static_cast<double>(rss_peak_kib.first) / 1024, static_cast<double>(rss_peak_kib.second) / 1024,
+                f.fake_us);
+    std::fflush(stdout);
+}
+
 // Sends `envs` (paced at `rate`/s, or as fast as a window of `window` unacked allows when
 // rate is 0), waits for every ack and measures.
 phase_figures run_phase(const char* name, fake_slack& fake, pid_t bot,
@@ -365,34 +378,18 @@ int main(int argc, char** argv) {
         next += seconds * rate;
         const auto f = run_phase("paced", fake, bot.pid, std::move(envs), rate, window,
                                  attach_to == "paced" ? attach : std::string());
-        const auto [rss, peak] = bot.rss_kib();
         std::printf("paced: %d events/s for %d s: %d events in %.2f s%s\n", rate, seconds, f.events, f.seconds,
                     f.all_acked ? "" : " (NOT ALL ACKED)");
-        std::printf("paced: bot CPU %.1f us/event (user %.1f, sys %.1f); %.2f voluntary + %.2f involuntary "
-                    "context switches/event\n",
-                    f.bot_us, f.user_us, f.sys_us, f.voluntary, f.involuntary);
-        std::printf("paced: ack latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", percentile(f.latency_ms, 0.5),
-                    percentile(f.latency_ms, 0.99), percentile(f.latency_ms, 1.0));
-        std::printf("paced: bot RSS %.1f MB (VmRSS), peak %.1f MB (VmHWM); fake Slack CPU %.1f us/event\n",
-                    static_cast<double>(rss) / 1024, static_cast<double>(peak) / 1024, f.fake_us);
-        std::fflush(stdout);
+        print_costs("paced", f, bot.rss_kib());
     }
     if (full_events > 0) {
         auto envs = prepare(fake, fixture, next, full_events);
         next += full_events;
         const auto f = run_phase("full", fake, bot.pid, std::move(envs), 0, window,
                                  attach_to == "full" ? attach : std::string());
-        const auto [rss, peak] = bot.rss_kib();
         std::printf("full: %d events, window %zu unacked: %.0f events/s acked in %.2f s%s\n", f.events, window,
                     f.events / f.seconds, f.seconds, f.all_acked ? "" : " (NOT ALL ACKED)");
-        std::printf("full: bot CPU %.1f us/event (user %.1f, sys %.1f); %.2f voluntary + %.2f involuntary "
-                    "context switches/event\n",
-                    f.bot_us, f.user_us, f.sys_us, f.voluntary, f.involuntary);
-        std::printf("full: ack latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", percentile(f.latency_ms, 0.5),
-                    percentile(f.latency_ms, 0.99), percentile(f.latency_ms, 1.0));
-        std::printf("full: bot RSS %.1f MB, peak %.1f MB; fake Slack CPU %.1f us/event\n",
-                    static_cast<double>(rss) / 1024, static_cast<double>(peak) / 1024, f.fake_us);
-        std::fflush(stdout);
+        print_costs("full", f, bot.rss_kib());
     }
 
     // Every event acked once: count the acks per event_id (the fake names the event).

@@ -169,6 +169,18 @@ struct store_fixture : dispatch_fixture {
     std::unique_ptr<store_executor> executor;
 
     void start() { executor = std::make_unique<store_executor>(db, capture_config{}, cfg, log); }
+    // Blocks the writer thread until the returned promise is set.
+    std::promise<void> hold_writer() {
+        std::promise<void> release;
+        auto holding = std::make_shared<std::promise<void>>();
+        auto held = holding->get_future();
+        executor->post([holding, released = release.get_future().share()](store&) {
+            holding->set_value();
+            released.wait();
+        });
+        held.wait();
+        return release;
+    }
     void open_incident(const std::string& channel) {
         new_incident i;
         i.title = "t";
@@ -188,13 +200,7 @@ TEST_F(TimelineListener, AcksAnEventOnlyOnceItIsStored) {
     start();
     timeline_app timeline(routes, *executor, log);
     // Hold the writer: nothing may be acked meanwhile.
-    std::promise<void> release;
-    std::promise<void> holding;
-    executor->post([&, released = release.get_future().share()](store&) {
-        holding.set_value();
-        released.wait();
-    });
-    holding.get_future().wait();
+    auto release = hold_writer();
     send("events_api", message_callback("Ev1", "checkout errors are dropping"));
     EXPECT_FALSE(sink->wait_for(1, 200ms));
     release.set_value();
@@ -210,13 +216,7 @@ TEST_F(TimelineListener, RejectsWhenTheStoreQueueIsFull) {
     cfg.max_pending = 1;
     start();
     timeline_app timeline(routes, *executor, log);
-    std::promise<void> release;
-    std::promise<void> holding;
-    executor->post([&, released = release.get_future().share()](store&) {
-        holding.set_value();
-        released.wait();
-    });
-    holding.get_future().wait();
+    auto release = hold_writer();
     send("events_api", message_callback("Ev1", "one"));
     send("events_api", message_callback("Ev2", "two"));
     ASSERT_TRUE(sink->wait_for(1));

@@ -18,16 +18,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::fixed_clock;
+using testing::said;
 using testing::temp_dir;
-
-timeline_entry said(std::int64_t incident, std::string ts, std::string user, std::string text) {
-    timeline_entry e;
-    e.incident_id = incident;
-    e.ts = std::move(ts);
-    e.user = std::move(user);
-    e.text = std::move(text);
-    return e;
-}
 
 std::int64_t count(const std::string& path, const char* sql) {
     SQLite::Database db(path, SQLite::OPEN_READONLY);

@@ -18,16 +18,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::fixed_clock;
+using testing::said;
 using testing::temp_dir;
-
-timeline_entry said(std::int64_t incident, std::string ts, std::string user, std::string text) {
-    timeline_entry e;
-    e.incident_id = incident;
-    e.ts = std::move(ts);
-    e.user = std::move(user);
-    e.text = std::move(text);
-    return e;
-}
 
 // The index as another connection sees it: the marker, and the ids of the entries whose
 // words are in the index (read through an fts5vocab table, so the content is not consulted).

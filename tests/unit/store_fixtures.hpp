@@ -44,6 +44,16 @@ private:
     std::filesystem::path path_;
 };
 
+/// A person's timeline entry: what `user` said at `ts` in `incident`.
+inline timeline_entry said(std::int64_t incident, std::string ts, std::string user, std::string text) {
+    timeline_entry e;
+    e.incident_id = incident;
+    e.ts = std::move(ts);
+    e.user = std::move(user);
+    e.text = std::move(text);
+    return e;
+}
+
 /// Path of a file under tests/data.
 inline std::string data_path(const std::string& relative) {
     return std::string(INCIDENT_BOT_SOURCE_DIR) + "/tests/data/" + relative;

@@ -11,6 +11,7 @@
 
 #include "net/http_client.hpp"
 #include "net/tls.hpp"
+#include "protocol/json_parse.hpp"
 #include "protocol/reconnect.hpp"
 #include "protocol/url.hpp"
 
@@ -279,7 +280,7 @@ asio::awaitable<api_result> web_api::impl::async_send(std::string label,
             co_await async_sleep_until(clock_type::now() + retry.next());
             continue;
         }
-        json body = json::parse(res.body, nullptr, false);
+        json body = parse_json(res.body);
         if (body.is_discarded() || !body.is_object()) {
             result.error = res.status == 200 ? "invalid_response" : "http_" + std::to_string(res.status);
             break;

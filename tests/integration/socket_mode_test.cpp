@@ -120,9 +120,10 @@ TEST(SocketMode, SkipsBadFramesAndStaysConnected) {
     fake.send_raw("");
     fake.send_raw("not json at all {");
     fake.send_raw("[1,2,3]");
-    // A lone surrogate escape: valid UTF-8 on the wire, not valid text. (Raw non-UTF-8 bytes in
-    // a text frame are an RFC 6455 protocol error that Beast answers by closing; see README.)
-    fake.send_raw(R"({"type":"events_api","envelope_id":"x","payload":{"t":"\udc00"}})");
+    // A broken escape: valid UTF-8 on the wire, no parser reads it. (Raw non-UTF-8 bytes in a
+    // text frame are an RFC 6455 protocol error that Beast answers by closing; see README. A
+    // lone surrogate escape is read, as U+FFFD.)
+    fake.send_raw(R"({"type":"events_api","envelope_id":"x","payload":{"t":"\x"}})");
     fake.send_raw("\x01\x02binary", /*binary=*/true);
     fake.send_raw(R"({"type":"brand_new_type","envelope_id":"unknown-1"})");
     fake.send_raw(R"({"type":"events_api","payload":{}})");  // no envelope_id

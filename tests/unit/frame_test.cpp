@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "protocol/frame.hpp"
 
@@ -25,6 +26,12 @@ std::string message_text(const frame& f) {
     return env->payload["event"]["text"].get<std::string>();
 }
 
+std::string recovered_id(std::string_view text) {
+    const auto f = parse_frame(text);
+    const auto* bad = std::get_if<bad_frame>(&f);
+    return bad ? bad->envelope_id : "(not a bad frame)";
+}
+
 TEST(ParseFrame, LoneSurrogatesInMessageTextStillMakeAnEnvelope) {
     const auto f = parse_frame(event_frame(R"(cut mid-emoji \ud83d and more)"));
     ASSERT_TRUE(std::holds_alternative<envelope>(f));
@@ -46,6 +53,42 @@ TEST(ParseFrame, ValidPairsAndEscapedBackslashesAreUntouched) {
               "fire \xF0\x9F\x94\xA5");
     EXPECT_EQ(message_text(parse_frame(event_frame(R"(path C:\\ud83d)"))), R"(path C:\ud83d)");
     EXPECT_EQ(message_text(parse_frame(event_frame(R"(\\\ud83d)"))), "\\" + replacement_char);
+}
+
+TEST(ParseFrame, UnparseableFrameKeepsItsEnvelopeIdSoItCanBeAcked) {
+    // A broken escape and raw invalid UTF-8: no parser reads these, but the id is certain.
+    for (const std::string text : {R"(bad \x escape)", "bad \xff byte"}) {
+        const auto f = parse_frame(event_frame(text, "e-2"));
+        ASSERT_TRUE(std::holds_alternative<bad_frame>(f)) << text;
+        EXPECT_EQ(std::get<bad_frame>(f).envelope_id, "e-2");
+        EXPECT_FALSE(std::get<bad_frame>(f).why.empty());
+    }
+    // Brackets and quoted ids inside strings do not confuse the scan.
+    EXPECT_EQ(recovered_id(event_frame(R"(}]{ \"envelope_id\":\"e-fake\" \x)", "e-3")), "e-3");
+    // Whitespace between tokens, the id last.
+    EXPECT_EQ(recovered_id("{ \"type\" : \"events_api\" ,\n \"payload\" : {\"t\":\"\\x\"},"
+                           "\"n\":-1.5e3, \"envelope_id\" : \"e-4\" }\n"),
+              "e-4");
+}
+
+TEST(ParseFrame, EnvelopeIdIsNotGuessedFromAFrameThatIsNotCertain) {
+    const std::string broken = R"({"type":"events_api","payload":{"t":"\x"},)";
+    for (const std::string& text : std::vector<std::string>{
+             broken + R"("envelope_id":"e-1")",                        // no closing brace
+             broken + R"("envelope_id":"e-1"} trailing)",              // text after the object
+             broken + R"("envelope_id":"e-1","envelope_id":"e-2"})",  // which one?
+             broken + R"("envelope_id":"e\u002d1"})",                 // escapes in the id
+             broken + R"("envelope_id":"e 1"})",                       // not an id character
+             broken + R"("envelope_id":""})",
+             broken + R"("envelope_id":42})",
+             broken + R"("envelope_id":"e-1",})",
+             broken + R"("x":[1,2},"envelope_id":"e-1"})",             // brackets do not match
+             broken + R"("x":,"envelope_id":"e-1"})",                  // a member without value
+             R"({"payload":{"envelope_id":"e-1","t":"\x"}})",          // only nested
+             R"(["envelope_id","e-1","\x"])",
+             "\xff",
+         })
+        EXPECT_EQ(recovered_id(text), "") << text;
 }
 
 TEST(MakeAck, PlainAckIsTheEnvelopeIdAlone) {

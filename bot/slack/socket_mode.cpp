@@ -146,12 +146,8 @@ public:
         // Acks are small frames written back to back: without this, Nagle holds an ack until
         // the previous one's TCP ACK arrives, which a delayed-ACK peer sends up to 40 ms late.
         tcp.socket().set_option(asio::ip::tcp::no_delay(true));
-        if constexpr (std::is_same_v<NextLayer, net::tls_stream>) {
-            net::prepare_client_stream(ws_.next_layer(), u.host);
-            tcp.expires_after(cfg_.handshake_timeout);
-            co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::client,
-                                                      use_awaitable);
-        }
+        if constexpr (std::is_same_v<NextLayer, net::tls_stream>)
+            co_await net::async_client_handshake(ws_.next_layer(), u.host, cfg_.handshake_timeout);
         tcp.expires_never();  // the WebSocket timeout option takes over from here
 
         websocket::stream_base::timeout t;

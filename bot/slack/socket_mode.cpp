@@ -333,6 +333,7 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     const logger& log;
     envelope_handler handler;
     std::shared_ptr<asio::ssl::context> tls;
+    certificate_refusals refusals;  // of the wss:// host (apps.connections.open's: web_api)
     // Keyed by event_id, or envelope_id when there is none (slash commands, interactivity):
     // an unacked envelope comes back with both unchanged, a retried event with a new
     // envelope_id and the same event_id.
@@ -505,7 +506,8 @@ asio::awaitable<std::shared_ptr<connection>> socket_mode_client::impl::async_ope
     int slot, open_failure& failure) {
     auto opened = co_await api.async_call("apps.connections.open", json::object(), token_kind::app);
     if (!opened.ok) {
-        failure = {opened.error, static_cast<int>(opened.http_status), {}};
+        failure = {
+            opened.error, static_cast<int>(opened.http_status), {}, opened.certificate_refused};
         co_return nullptr;
     }
     const std::string link = opened.body.value("url", std::string());
@@ -523,17 +525,21 @@ asio::awaitable<std::shared_ptr<connection>> socket_mode_client::impl::async_ope
     log.info("socket_mode", "slot " + std::to_string(slot) + ": connecting connection " +
                                 std::to_string(id) + " to " + u->host);
     std::string error;
+    bool certificate_refused = false;
     try {
         co_await conn->async_open(*u);
     } catch (const boost::system::system_error& e) {
         if (e.code() == asio::error::operation_aborted && stopping) throw;
         // A declined upgrade (e.g. 409) means the ticket is spent: never redial it.
         error = "handshake with " + u->host + " failed: " + e.code().message();
+        certificate_refused = net::is_certificate_error(e.code());
+        if (certificate_refused) refusals.refused(log, "socket_mode", u->host, e.code().message());
     }
     if (!error.empty()) {
-        failure = {error, 0, {}};
+        failure = {error, 0, {}, certificate_refused};
         co_return nullptr;
     }
+    refusals.accepted(u->host);
     live.insert(conn);
     conn->start([self = shared_from_this()](const std::shared_ptr<connection>& c, std::string&& t) {
         self->on_frame(c, std::move(t));

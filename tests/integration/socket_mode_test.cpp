@@ -1,4 +1,5 @@
 // The real Socket Mode client against the fake Slack over TLS on loopback.
+#include <algorithm>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -318,8 +319,50 @@ TEST(SocketMode, UntrustedCertificateIsRefused) {
     const auto r = bot.call("auth.test");
     EXPECT_FALSE(r.ok);
     EXPECT_NE(r.error.find("network"), std::string::npos) << r.error;
+    EXPECT_TRUE(r.certificate_refused);
+    EXPECT_EQ(r.attempts, 1);  // not retried like a network error: it would fail again
     EXPECT_TRUE(fake.requests().empty());  // nothing got past the TLS handshake
     EXPECT_EQ(fake.live_connections(), 0);
+}
+
+std::size_t count_lines(const log_capture& logs, std::string_view level, std::string_view text) {
+    std::lock_guard lock(logs.mu);
+    return static_cast<std::size_t>(std::ranges::count_if(logs.lines, [&](const std::string& l) {
+        return l.find(level) != std::string::npos && l.find(text) != std::string::npos;
+    }));
+}
+
+// Issue 15: a refused certificate used to cost five quick Web API retries per reconnect,
+// and the slot's backoff stopped growing at backoff_max. Now each attempt is one handshake,
+// the waits keep doubling past backoff_max, and the refusal is logged once.
+TEST(SocketMode, UntrustedCertificateBacksOffAndIsLoggedOnce) {
+    fake_slack_options opts;
+    opts.cert = fake_cert::untrusted;
+    fake_slack fake(opts);
+    auto cfg = fast_config(fake);
+    cfg.socket_mode.backoff_initial = 100ms;
+    cfg.socket_mode.backoff_max = 200ms;
+    cfg.socket_mode.certificate_backoff_max = 10s;
+    const auto started = std::chrono::steady_clock::now();
+    bot_under_test bot(cfg);
+
+    // Waits are at least half of 100, 200, 400, 800 ms: by 1.5 s, five handshakes at most
+    // (with the old retries, or a cap of 200 ms, there were well over ten).
+    const std::string_view refused =
+        "TLS: certificate for 127.0.0.1 refused: certificate verify failed (";
+    const auto window_end = started + 1500ms;
+    ASSERT_TRUE(fake.wait_for_tcp_accepts(2, 5s));
+    EXPECT_FALSE(fake.wait_for_tcp_accepts(
+        6,
+        std::chrono::duration_cast<milliseconds>(window_end - std::chrono::steady_clock::now())))
+        << fake.tcp_accepts() << " handshakes in 1.5 s";
+
+    // The first refusal at warn, every repeat at debug.
+    for (int i = 0; i < 500 && count_lines(bot.logs(), " debug ", refused) == 0; ++i)
+        std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(count_lines(bot.logs(), " warn ", refused), 1u) << bot.logs().all();
+    EXPECT_GE(count_lines(bot.logs(), " debug ", refused), 1u) << bot.logs().all();
+    EXPECT_TRUE(fake.requests().empty());
 }
 
 TEST(SocketMode, CertificateForAnotherHostIsRefused) {
@@ -329,6 +372,7 @@ TEST(SocketMode, CertificateForAnotherHostIsRefused) {
     bot_under_test bot(fast_config(fake));
     const auto r = bot.call("auth.test");
     EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.error.find("(IP address mismatch)"), std::string::npos) << r.error;
     EXPECT_TRUE(fake.requests().empty());
 }
 

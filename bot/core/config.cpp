@@ -61,6 +61,8 @@ void apply_socket_mode(socket_mode_config& s, const json& obj) {
         else if (k == "backoff_max_ms") set_duration(s.backoff_max, v, key);
         else if (k == "too_many_websockets_backoff_ms")
             set_duration(s.too_many_websockets_backoff, v, key);
+        else if (k == "certificate_backoff_max_ms")
+            set_duration(s.certificate_backoff_max, v, key);
         else if (k == "dedupe_ttl_ms") set_duration(s.dedupe_ttl, v, key);
         else if (k == "max_message_bytes")
             s.max_message_bytes = static_cast<std::size_t>(as_integer(v, key, 1024, 64 << 20));

@@ -77,19 +77,12 @@ asio::awaitable<std::unique_ptr<http_client::connection>> http_client::async_con
     auto c = std::make_unique<connection>();
     c->key = pool_key(u);
     const auto endpoints = co_await async_resolve(u.host, u.port, timeout_);
-    if (u.tls()) {
-        c->secure = std::make_unique<tls_stream>(ex_, *tls_);
-        prepare_client_stream(*c->secure, u.host);
-    } else {
-        c->plain = std::make_unique<beast::tcp_stream>(ex_);
-    }
+    if (u.tls()) c->secure = std::make_unique<tls_stream>(ex_, *tls_);
+    else c->plain = std::make_unique<beast::tcp_stream>(ex_);
     c->lowest().expires_after(timeout_);
     co_await c->lowest().async_connect(endpoints, use_awaitable);
     c->lowest().socket().set_option(asio::ip::tcp::no_delay(true));  // requests are small writes
-    if (c->secure) {
-        c->lowest().expires_after(timeout_);
-        co_await c->secure->async_handshake(asio::ssl::stream_base::client, use_awaitable);
-    }
+    if (c->secure) co_await async_client_handshake(*c->secure, u.host, timeout_);
     co_return c;
 }
 

@@ -26,12 +26,100 @@ long long integer_field(const json& obj, const char* key) {
     return it != obj.end() && it->is_number_integer() ? it->get<long long>() : 0;
 }
 
+// Characters Slack's envelope ids are made of, none of which JSON escapes.
+bool plain_id_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+}
+
+constexpr auto npos = std::string_view::npos;
+
+std::size_t skip_space(std::string_view t, std::size_t i) {
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) ++i;
+    return i;
+}
+
+// From the opening quote to just past the closing one; what is inside is not checked.
+std::size_t skip_string(std::string_view t, std::size_t i) {
+    for (++i; i < t.size(); ++i) {
+        if (t[i] == '\\') ++i;
+        else if (t[i] == '"') return i + 1;
+    }
+    return npos;
+}
+
+// One value: a string, a scalar, or an object or array with matching brackets (strings
+// inside are skipped whole, so brackets in message text do not count).
+std::size_t skip_value(std::string_view t, std::size_t i) {
+    if (i >= t.size()) return npos;
+    if (t[i] == '"') return skip_string(t, i);
+    if (t[i] != '{' && t[i] != '[') {
+        const std::size_t end = t.find_first_of(",}] \t\n\r", i);
+        return end == i ? npos : end;
+    }
+    std::string open;
+    while (i < t.size()) {
+        const char c = t[i];
+        if (c == '"') {
+            i = skip_string(t, i);
+            if (i == npos) return npos;
+            continue;
+        }
+        if (c == '{' || c == '[') open.push_back(c == '{' ? '}' : ']');
+        else if (c == '}' || c == ']') {
+            if (open.empty() || open.back() != c) return npos;
+            open.pop_back();
+            if (open.empty()) return i + 1;
+        }
+        ++i;
+    }
+    return npos;
+}
+
+// The top-level envelope_id of a frame no parser accepts (bad UTF-8 or a broken escape deep
+// in a message), so that it is acked rather than redelivered and skipped until Slack gives
+// up (issue 15). Only a frame that is one complete object, whose members all delimit
+// cleanly and which holds exactly one envelope_id made of plain id characters, gives one;
+// anything less certain gives "" and the frame is not acked.
+std::string recover_envelope_id(std::string_view t) {
+    std::size_t i = skip_space(t, 0);
+    if (i >= t.size() || t[i] != '{') return {};
+    std::string_view id;
+    int ids = 0;
+    for (i = skip_space(t, i + 1); i < t.size() && t[i] == '"';) {
+        const std::size_t key_end = skip_string(t, i);
+        if (key_end == npos) return {};
+        const std::string_view key = t.substr(i + 1, key_end - i - 2);
+        i = skip_space(t, key_end);
+        if (i >= t.size() || t[i] != ':') return {};
+        i = skip_space(t, i + 1);
+        const std::size_t value_end = skip_value(t, i);
+        if (value_end == npos) return {};
+        if (key == "envelope_id") {
+            ++ids;
+            id = t.substr(i, value_end - i);
+        }
+        i = skip_space(t, value_end);
+        if (i < t.size() && t[i] == '}') {
+            if (skip_space(t, i + 1) != t.size() || ids != 1 || id.size() < 3 || id[0] != '"')
+                return {};
+            id = id.substr(1, id.size() - 2);
+            if (!std::all_of(id.begin(), id.end(), plain_id_char)) return {};
+            return std::string(id);
+        }
+        if (i >= t.size() || t[i] != ',') return {};
+        i = skip_space(t, i + 1);
+    }
+    return {};
+}
+
 }  // namespace
 
 frame parse_frame(std::string_view text) {
     json doc = parse_json(text);
     // nlohmann rejects ill-formed UTF-8 inside strings, so this covers non-UTF-8 too.
-    if (doc.is_discarded()) return bad_frame{"not valid JSON or not UTF-8", {}};
+    if (doc.is_discarded())
+        return bad_frame{"not valid JSON or not UTF-8", recover_envelope_id(text)};
     if (!doc.is_object()) return bad_frame{"not a JSON object", {}};
 
     const std::string type = string_field(doc, "type");
@@ -59,16 +147,6 @@ frame parse_frame(std::string_view text) {
     e.retry_reason = string_field(doc, "retry_reason");
     return e;
 }
-
-namespace {
-
-// Characters Slack's envelope ids are made of, none of which JSON escapes.
-bool plain_id_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.';
-}
-
-}  // namespace
 
 std::string make_ack(const std::string& envelope_id, const json& payload, bool* dropped_payload) {
     if (dropped_payload) *dropped_payload = false;

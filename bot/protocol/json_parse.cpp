@@ -52,9 +52,28 @@ json to_nlohmann(simdjson::dom::element e) {
     return nullptr;
 }
 
-}  // namespace
+std::uint16_t hex4(std::string_view s) {
+    std::uint16_t v = 0;
+    for (char c : s) {
+        v = static_cast<std::uint16_t>(v << 4);
+        if (c >= '0' && c <= '9') v |= static_cast<std::uint16_t>(c - '0');
+        else if (c >= 'a' && c <= 'f') v |= static_cast<std::uint16_t>(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v |= static_cast<std::uint16_t>(c - 'A' + 10);
+        else return 0;  // not an escape the parser accepts either; 0 is no surrogate
+    }
+    return v;
+}
 
-json parse_json(std::string_view text) {
+// The code unit of a `\uXXXX` escape starting at `at`, or 0 when there is none.
+std::uint16_t escape_at(std::string_view text, std::size_t at) {
+    if (text.size() < at + 6 || text[at] != '\\' || text[at + 1] != 'u') return 0;
+    return hex4(text.substr(at + 2, 4));
+}
+
+bool is_high(std::uint16_t u) { return u >= 0xD800 && u <= 0xDBFF; }
+bool is_low(std::uint16_t u) { return u >= 0xDC00 && u <= 0xDFFF; }
+
+json parse_strict(std::string_view text) {
     if (text.size() <= max_fast_bytes) {
         thread_local simdjson::dom::parser parser(max_fast_bytes);
         thread_local std::string padded;
@@ -65,6 +84,34 @@ json parse_json(std::string_view text) {
             return to_nlohmann(root);
     }
     return json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
+}  // namespace
+
+bool replace_lone_surrogates(std::string& text) {
+    bool changed = false;
+    // Every backslash starts an escape of two characters or more, so stepping over whole
+    // escapes never reads the `u` after an escaped backslash as a `\u` escape.
+    for (std::size_t i = text.find('\\'); i != std::string::npos; i = text.find('\\', i)) {
+        const std::uint16_t unit = escape_at(text, i);
+        if (is_high(unit) && is_low(escape_at(text, i + 6))) {
+            i += 12;  // a pair: one character outside the BMP
+        } else if (is_high(unit) || is_low(unit)) {
+            text.replace(i, 6, "\\uFFFD");
+            changed = true;
+            i += 6;
+        } else {
+            i += 2;
+        }
+    }
+    return changed;
+}
+
+json parse_json(std::string_view text) {
+    json doc = parse_strict(text);
+    if (!doc.is_discarded() || text.find("\\u") == std::string_view::npos) return doc;
+    std::string lenient(text);
+    return replace_lone_surrogates(lenient) ? parse_strict(lenient) : doc;
 }
 
 }  // namespace incident_bot

@@ -1,6 +1,8 @@
-// Fast JSON parsing for Socket Mode frames, the bot's hottest input.
+// Fast JSON parsing for Socket Mode frames, the bot's hottest input, and the one place that
+// reads JSON leniently where Slack's text may hold half of a UTF-16 surrogate pair.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +14,18 @@ namespace incident_bot {
 /// simdjson validates and tokenises, and only the DOM is built with nlohmann. Inputs
 /// simdjson declines (integers beyond 64 bits, nesting deeper than 1,024, frames over
 /// 64 KB) go to nlohmann's own parser, so the result never differs.
+///
+/// One leniency on top: a `\uD800`-`\uDFFF` escape that is not half of a high-low pair
+/// (RFC 8259 allows it; a string cut in the middle of an emoji produces it) reads as
+/// U+FFFD instead of failing the whole document, which both parsers would do. Valid input
+/// never takes that path: it runs only after a failed parse (see replace_lone_surrogates).
 nlohmann::json parse_json(std::string_view text);
+
+/// Rewrites each unpaired surrogate escape in `text` (a `\uD800`-`\uDBFF` not followed by a
+/// `\uDC00`-`\uDFFF` escape, or a `\uDC00`-`\uDFFF` not preceded by one) to `\uFFFD`. Both
+/// are six characters, so byte offsets, and the positions parse errors name, stay the same.
+/// Escapes are read in order, so `\\ud83d` (an escaped backslash, then text) is left alone.
+/// Returns whether anything was rewritten: callers reparse only then.
+bool replace_lone_surrogates(std::string& text);
 
 }  // namespace incident_bot

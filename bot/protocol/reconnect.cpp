@@ -5,10 +5,10 @@
 
 namespace incident_bot {
 
-milliseconds backoff::next() {
+milliseconds backoff::next(milliseconds max) {
     const int shift = std::min(attempt_, 30);
     ++attempt_;
-    const auto full = std::min<long long>(max_.count(), initial_.count() << shift);
+    const auto full = std::min<long long>(max.count(), initial_.count() << shift);
     std::uniform_int_distribution<long long> jitter(full / 2, std::max<long long>(full, 0));
     return milliseconds(jitter(rng_));
 }
@@ -61,9 +61,27 @@ reconnect_decision reconnect_policy::on_open_failed(const open_failure& f) {
         return {k::stop, {}, "Slack refused the app token (" + f.error +
                                  "): check SLACK_APP_TOKEN is a valid xapp- token with "
                                  "connections:write"};
-    auto delay = backoff_.next();
+    // A refused certificate waits for a person (a renewed certificate, a fixed proxy or CA
+    // bundle): back off as for any failure, but let the waits grow to minutes (issue 15).
+    auto delay = f.certificate_refused
+                     ? backoff_.next(std::max(cfg_.backoff_max, cfg_.certificate_backoff_max))
+                     : backoff_.next();
     if (f.retry_after) delay = std::max(delay, *f.retry_after);
     return {k::open_after, delay, f.error};
 }
+
+void certificate_refusals::refused(const logger& log,
+                                   std::string_view component,
+                                   const std::string& host,
+                                   const std::string& reason) {
+    auto [it, first] = last_reason_.try_emplace(host, reason);
+    const bool news = first || it->second != reason;
+    it->second = reason;
+    log.log(news ? log_level::warn : log_level::debug,
+            component,
+            "TLS: certificate for " + host + " refused: " + reason);
+}
+
+void certificate_refusals::accepted(const std::string& host) { last_reason_.erase(host); }
 
 }  // namespace incident_bot

@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 
 #include "incident_bot/config.hpp"
+#include "incident_bot/log.hpp"
 
 namespace incident_bot {
 
@@ -21,7 +23,9 @@ public:
     backoff(milliseconds initial, milliseconds max, std::uint64_t seed)
         : initial_(initial), max_(max), rng_(seed) {}
 
-    milliseconds next();
+    milliseconds next() { return next(max_); }
+    /// The same, capped at `max` instead of the configured largest wait.
+    milliseconds next(milliseconds max);
     void reset() { attempt_ = 0; }
     int attempts() const { return attempt_; }
 
@@ -53,6 +57,9 @@ struct open_failure {
     int http_status = 0;
     /// Retry-After from a 429.
     std::optional<milliseconds> retry_after;
+    /// The server's TLS certificate was refused (chain or host name): not a network blip,
+    /// so the backoff may grow up to certificate_backoff_max.
+    bool certificate_refused = false;
 };
 
 /// True for errors that retrying cannot fix (bad or revoked tokens, wrong token type).
@@ -76,6 +83,23 @@ public:
 private:
     const socket_mode_config& cfg_;
     backoff backoff_;
+};
+
+/// Logs refused TLS certificates without flooding the log from a retry loop: the first
+/// refusal of a host, or one with another reason than the last, at warn; a repeat at debug.
+/// A host whose certificate passes again is forgotten, so its next refusal is news again.
+class certificate_refusals {
+public:
+    /// `component` is the logger component ("web_api", "socket_mode"); `reason` the error
+    /// text, e.g. "certificate verify failed (self-signed certificate in certificate chain)".
+    void refused(const logger& log,
+                 std::string_view component,
+                 const std::string& host,
+                 const std::string& reason);
+    void accepted(const std::string& host);
+
+private:
+    std::map<std::string, std::string> last_reason_;  // by host
 };
 
 }  // namespace incident_bot

@@ -148,12 +148,8 @@ public:
         // Acks are small frames written back to back: without this, Nagle holds an ack until
         // the previous one's TCP ACK arrives, which a delayed-ACK peer sends up to 40 ms late.
         tcp.socket().set_option(asio::ip::tcp::no_delay(true));
-        if constexpr (std::is_same_v<NextLayer, net::tls_stream>) {
-            net::prepare_client_stream(ws_.next_layer(), u.host);
-            tcp.expires_after(cfg_.handshake_timeout);
-            co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::client,
-                                                      use_awaitable);
-        }
+        if constexpr (std::is_same_v<NextLayer, net::tls_stream>)
+            co_await net::async_client_handshake(ws_.next_layer(), u.host, cfg_.handshake_timeout);
         tcp.expires_never();  // the WebSocket timeout option takes over from here
 
         websocket::stream_base::timeout t;
@@ -361,6 +357,7 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     const logger& log;
     envelope_handler handler;
     std::shared_ptr<asio::ssl::context> tls;
+    certificate_refusals refusals;  // of the wss:// host (apps.connections.open's: web_api)
     // Keyed by event_id, or envelope_id when there is none (slash commands, interactivity):
     // an unacked envelope comes back with both unchanged, a retried event with a new
     // envelope_id and the same event_id.
@@ -630,7 +627,8 @@ asio::awaitable<std::shared_ptr<connection>> socket_mode_client::impl::async_ope
     int slot, open_failure& failure) {
     auto opened = co_await api.async_call("apps.connections.open", json::object(), token_kind::app);
     if (!opened.ok) {
-        failure = {opened.error, static_cast<int>(opened.http_status), {}};
+        failure = {
+            opened.error, static_cast<int>(opened.http_status), {}, opened.certificate_refused};
         co_return nullptr;
     }
     const std::string link = opened.body.value("url", std::string());
@@ -648,17 +646,21 @@ asio::awaitable<std::shared_ptr<connection>> socket_mode_client::impl::async_ope
     log.info("socket_mode", "slot " + std::to_string(slot) + ": connecting connection " +
                                 std::to_string(id) + " to " + u->host);
     std::string error;
+    bool certificate_refused = false;
     try {
         co_await conn->async_open(*u);
     } catch (const boost::system::system_error& e) {
         if (e.code() == asio::error::operation_aborted && stopping) throw;
         // A declined upgrade (e.g. 409) means the ticket is spent: never redial it.
         error = "handshake with " + u->host + " failed: " + e.code().message();
+        certificate_refused = net::is_certificate_error(e.code());
+        if (certificate_refused) refusals.refused(log, "socket_mode", u->host, e.code().message());
     }
     if (!error.empty()) {
-        failure = {error, 0, {}};
+        failure = {error, 0, {}, certificate_refused};
         co_return nullptr;
     }
+    refusals.accepted(u->host);
     live.insert(conn);
     conn->start([self = shared_from_this()](const std::shared_ptr<connection>& c, std::string_view t) {
         self->on_frame(c, t);
@@ -704,7 +706,10 @@ asio::awaitable<void> socket_mode_client::impl::run_slot(int slot) {
                 break;
             }
             if (!conn) {
-                log.warn("socket_mode", "slot " + std::to_string(slot) + ": " + failure.error);
+                // A refused certificate was already logged once, with its host and reason.
+                const auto line = "slot " + std::to_string(slot) + ": " + failure.error;
+                if (failure.certificate_refused) log.debug("socket_mode", line);
+                else log.warn("socket_mode", line);
                 auto d = policy.on_open_failed(failure);
                 if (d.what == reconnect_decision::kind::stop) {
                     fatal(d.message);

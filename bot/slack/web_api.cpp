@@ -11,6 +11,7 @@
 
 #include "net/http_client.hpp"
 #include "net/tls.hpp"
+#include "protocol/json_parse.hpp"
 #include "protocol/reconnect.hpp"
 #include "protocol/url.hpp"
 
@@ -121,6 +122,7 @@ struct web_api::impl {
     net::http_client http;
     std::map<std::string, clock_type::time_point> blocked_until;  // per method, after a 429
     std::map<std::string, clock_type::time_point> channel_next;
+    certificate_refusals refusals;
     std::size_t pending = 0;
     web_api_stats stats;
 };
@@ -247,21 +249,30 @@ asio::awaitable<api_result> web_api::impl::async_send(std::string label,
         ++stats.http_attempts;
         result.attempts = attempt;
         net::http_response res;
-        bool sent = true;
+        boost::system::error_code failed;
         try {
             res = co_await http.async_send(to, req);
         } catch (const boost::system::system_error& e) {
             if (e.code() == asio::error::operation_aborted) throw;
-            result.error = "network: " + e.code().message();
-            sent = false;
+            failed = e.code();
         }
-        if (!sent) {
+        if (failed) {
             ++stats.by_method_status[rate_key + " 0"];
+            result.error = "network: " + failed.message();
+            if (net::is_certificate_error(failed)) {
+                // Not a network blip: a retry moments later only repeats the handshake.
+                // Callers that loop (the Socket Mode slots) back off instead (issue 15).
+                result.certificate_refused = true;
+                ++stats.failures;
+                refusals.refused(log, "web_api", to.host, failed.message());
+                co_return result;
+            }
             log.warn("web_api", label + ": " + result.error + " (attempt " +
                                       std::to_string(attempt) + ")");
             co_await async_sleep_until(clock_type::now() + retry.next());
             continue;
         }
+        refusals.accepted(to.host);
         result.http_status = res.status;
         ++stats.by_method_status[rate_key + " " + std::to_string(res.status)];
         if (res.status == 429) {
@@ -279,7 +290,7 @@ asio::awaitable<api_result> web_api::impl::async_send(std::string label,
             co_await async_sleep_until(clock_type::now() + retry.next());
             continue;
         }
-        json body = json::parse(res.body, nullptr, false);
+        json body = parse_json(res.body);
         if (body.is_discarded() || !body.is_object()) {
             result.error = res.status == 200 ? "invalid_response" : "http_" + std::to_string(res.status);
             break;

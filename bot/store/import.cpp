@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "protocol/json_parse.hpp"
 #include "store/slack_message.hpp"
 
 namespace incident_bot {
@@ -24,15 +25,26 @@ std::string display(const fs::path& root, const fs::path& file) {
     throw import_error(display(root, file) + ": " + what);
 }
 
+// json::parse, reading lone surrogate escapes as U+FFFD like every other JSON input
+// (json_parse.hpp). The rewrite keeps byte offsets, so a remaining error keeps its position.
+json parse_lenient(std::string& text) {
+    try {
+        return json::parse(text);
+    } catch (const json::parse_error&) {
+        if (!replace_lone_surrogates(text)) throw;
+        return json::parse(text);
+    }
+}
+
 // Reads and parses one file; parse errors name the line and column, not just the byte.
 json read_json(const fs::path& root, const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
     if (!in) fail(root, file, "cannot read the file");
     std::ostringstream buf;
     buf << in.rdbuf();
-    const std::string text = buf.str();
+    std::string text = buf.str();
     try {
-        return json::parse(text);
+        return parse_lenient(text);
     } catch (const json::parse_error& e) {
         std::size_t line = 1, column = 1;
         const std::size_t end = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());

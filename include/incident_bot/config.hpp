@@ -45,6 +45,10 @@ struct socket_mode_config {
     milliseconds backoff_max{60'000};
     /// Pause after `too_many_websockets` before opening again.
     milliseconds too_many_websockets_backoff{15'000};
+    /// Largest reconnect backoff after a refused TLS certificate, which only a person can
+    /// fix; the waits grow from backoff_initial as for other failures. Below backoff_max it
+    /// counts as backoff_max.
+    milliseconds certificate_backoff_max{300'000};
     /// How long event ids are remembered to drop redeliveries (Slack retries for ~5 min).
     milliseconds dedupe_ttl{600'000};
     /// Inbound frames larger than this are refused (the connection stays up).

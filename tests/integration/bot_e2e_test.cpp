@@ -201,6 +201,55 @@ TEST(BotEndToEnd, WholeIncidentFromDeclareToResolvePostsTheDraft) {
         EXPECT_EQ(r.authorization.rfind("Bearer ", 0), 0u) << r.method;
 }
 
+// Issue 15: Slack may send half of a surrogate pair (a message cut mid-emoji). Such an event
+// is stored once, with U+FFFD in its place, and acked once; a frame no parser reads is
+// still acked when its envelope_id is certain, so Slack stops redelivering it.
+TEST(BotEndToEnd, LoneSurrogateEventIsStoredOnceAndAckedOnce) {
+    fake_slack fake;
+    temp_db db;
+    auto cfg = fast_config(fake);
+    cfg.db_path = db.path();
+    log_capture logs;
+    const auto log = logs.make(log_level::info);
+    running_bot b(cfg, log);
+    ASSERT_TRUE(fake.wait_for_connections(1, 10s));
+    ack_payload(fake, "slash_commands", slash("declare sev2 Checkout errors"));
+
+    // nlohmann cannot write a lone surrogate escape, so the frame is spliced by hand.
+    const auto frame = [](const std::string& envelope_id, int retry, const std::string& text) {
+        json payload = message_event(1);
+        payload["event"]["text"] = "TEXT";
+        std::string p = payload.dump();
+        p.replace(p.find("TEXT"), 4, text);
+        return R"({"envelope_id":")" + envelope_id + R"(","type":"events_api","payload":)" + p +
+               R"(,"accepts_response_payload":false,"retry_attempt":)" +
+               std::to_string(retry) + "}";
+    };
+    fake.send_raw(frame("lone-1", 0, R"(checkout is back \ud83d)"));
+    ASSERT_TRUE(fake.wait_for_ack("lone-1", 10s));
+    // Slack's redelivery of the same event (new envelope_id, same event_id) is acked and
+    // dropped, and a frame with a broken escape is acked without being stored.
+    fake.send_raw(frame("lone-2", 1, R"(checkout is back \ud83d)"));
+    fake.send_raw(frame("unreadable-1", 0, R"(broken \x escape)"));
+    ASSERT_TRUE(fake.wait_for_ack("lone-2", 10s));
+    ASSERT_TRUE(fake.wait_for_ack("unreadable-1", 10s));
+    // An ordinary envelope after them: once it is acked, every ack before it has arrived.
+    ack_payload(fake, "slash_commands", slash("note all clear"));
+
+    std::map<std::string, int> acks;
+    for (const auto& a : fake.acks()) ++acks[a.envelope_id];
+    EXPECT_EQ(acks["lone-1"], 1);
+    EXPECT_EQ(acks["lone-2"], 1);
+    EXPECT_EQ(acks["unreadable-1"], 1);
+    std::vector<std::string> stored;
+    b.bot.with_store([&](store& s) {
+        for (const auto& e : s.list_timeline(1))
+            if (e.source == entry_source::message && e.text) stored.push_back(*e.text);
+    });
+    EXPECT_EQ(stored, std::vector<std::string>{"checkout is back \xEF\xBF\xBD"});
+    EXPECT_TRUE(logs.contains("frame skipped: not valid JSON or not UTF-8"));
+}
+
 // A plain HTTP/1.0 GET on loopback; returns the whole response (status line, headers, body).
 std::string http_get(unsigned short port, const std::string& path) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

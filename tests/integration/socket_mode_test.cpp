@@ -1,4 +1,5 @@
 // The real Socket Mode client against the fake Slack over TLS on loopback.
+#include <algorithm>
 #include <fstream>
 #include <future>
 #include <mutex>
@@ -121,9 +122,10 @@ TEST(SocketMode, SkipsBadFramesAndStaysConnected) {
     fake.send_raw("");
     fake.send_raw("not json at all {");
     fake.send_raw("[1,2,3]");
-    // A lone surrogate escape: valid UTF-8 on the wire, not valid text. (Raw non-UTF-8 bytes in
-    // a text frame are an RFC 6455 protocol error that Beast answers by closing; see README.)
-    fake.send_raw(R"({"type":"events_api","envelope_id":"x","payload":{"t":"\udc00"}})");
+    // A broken escape: valid UTF-8 on the wire, no parser reads it, but its envelope_id is
+    // certain. (Raw non-UTF-8 bytes in a text frame are an RFC 6455 protocol error that Beast
+    // answers by closing; see README. A lone surrogate escape is read, as U+FFFD.)
+    fake.send_raw(R"({"type":"events_api","envelope_id":"broken-1","payload":{"t":"\x"}})");
     fake.send_raw("\x01\x02binary", /*binary=*/true);
     fake.send_raw(R"({"type":"brand_new_type","envelope_id":"unknown-1"})");
     fake.send_raw(R"({"type":"events_api","payload":{}})");  // no envelope_id
@@ -132,15 +134,17 @@ TEST(SocketMode, SkipsBadFramesAndStaysConnected) {
     fake.send_envelope("events_api", event_payload("EvGood"));
 
     ASSERT_TRUE(bot.wait_for_envelopes(1, 5s));
-    ASSERT_TRUE(fake.wait_for_acks(2, 5s));
+    ASSERT_TRUE(fake.wait_for_acks(3, 5s));
     EXPECT_EQ(bot.envelopes().size(), 1u);
     EXPECT_EQ(bot.envelopes()[0].event_id(), "EvGood");
     EXPECT_EQ(fake.opens(), 1u);  // never reconnected
     EXPECT_GE(bot.client().stats().bad_frames.load(), 6u);
-    // The unknown type carried an envelope_id: acked so Slack does not keep sending it.
-    bool unknown_acked = false;
-    for (const auto& a : fake.acks()) unknown_acked |= a.envelope_id == "unknown-1";
-    EXPECT_TRUE(unknown_acked);
+    // The unknown type and the broken frame carried an envelope_id: acked so Slack does not
+    // keep sending them.
+    std::set<std::string> acked;
+    for (const auto& a : fake.acks()) acked.insert(a.envelope_id);
+    EXPECT_TRUE(acked.contains("unknown-1"));
+    EXPECT_TRUE(acked.contains("broken-1"));
 }
 
 TEST(SocketMode, DropsRedeliveredEventsButAcksThem) {
@@ -343,8 +347,50 @@ TEST(SocketMode, UntrustedCertificateIsRefused) {
     const auto r = bot.call("auth.test");
     EXPECT_FALSE(r.ok);
     EXPECT_NE(r.error.find("network"), std::string::npos) << r.error;
+    EXPECT_TRUE(r.certificate_refused);
+    EXPECT_EQ(r.attempts, 1);  // not retried like a network error: it would fail again
     EXPECT_TRUE(fake.requests().empty());  // nothing got past the TLS handshake
     EXPECT_EQ(fake.live_connections(), 0);
+}
+
+std::size_t count_lines(const log_capture& logs, std::string_view level, std::string_view text) {
+    std::lock_guard lock(logs.mu);
+    return static_cast<std::size_t>(std::ranges::count_if(logs.lines, [&](const std::string& l) {
+        return l.find(level) != std::string::npos && l.find(text) != std::string::npos;
+    }));
+}
+
+// Issue 15: a refused certificate used to cost five quick Web API retries per reconnect,
+// and the slot's backoff stopped growing at backoff_max. Now each attempt is one handshake,
+// the waits keep doubling past backoff_max, and the refusal is logged once.
+TEST(SocketMode, UntrustedCertificateBacksOffAndIsLoggedOnce) {
+    fake_slack_options opts;
+    opts.cert = fake_cert::untrusted;
+    fake_slack fake(opts);
+    auto cfg = fast_config(fake);
+    cfg.socket_mode.backoff_initial = 100ms;
+    cfg.socket_mode.backoff_max = 200ms;
+    cfg.socket_mode.certificate_backoff_max = 10s;
+    const auto started = std::chrono::steady_clock::now();
+    bot_under_test bot(cfg);
+
+    // Waits are at least half of 100, 200, 400, 800 ms: by 1.5 s, five handshakes at most
+    // (with the old retries, or a cap of 200 ms, there were well over ten).
+    const std::string_view refused =
+        "TLS: certificate for 127.0.0.1 refused: certificate verify failed (";
+    const auto window_end = started + 1500ms;
+    ASSERT_TRUE(fake.wait_for_tcp_accepts(2, 5s));
+    EXPECT_FALSE(fake.wait_for_tcp_accepts(
+        6,
+        std::chrono::duration_cast<milliseconds>(window_end - std::chrono::steady_clock::now())))
+        << fake.tcp_accepts() << " handshakes in 1.5 s";
+
+    // The first refusal at warn, every repeat at debug.
+    for (int i = 0; i < 500 && count_lines(bot.logs(), " debug ", refused) == 0; ++i)
+        std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(count_lines(bot.logs(), " warn ", refused), 1u) << bot.logs().all();
+    EXPECT_GE(count_lines(bot.logs(), " debug ", refused), 1u) << bot.logs().all();
+    EXPECT_TRUE(fake.requests().empty());
 }
 
 TEST(SocketMode, CertificateForAnotherHostIsRefused) {
@@ -354,6 +400,7 @@ TEST(SocketMode, CertificateForAnotherHostIsRefused) {
     bot_under_test bot(fast_config(fake));
     const auto r = bot.call("auth.test");
     EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.error.find("(IP address mismatch)"), std::string::npos) << r.error;
     EXPECT_TRUE(fake.requests().empty());
 }
 

@@ -238,6 +238,7 @@ asio::awaitable<void> fake_slack::impl::accept_loop() {
         if (!is_proxy_peer(socket)) {
             std::lock_guard lock(mu);
             ++accepts;
+            cv.notify_all();
         }
         asio::co_spawn(ioc, session(std::move(socket)), asio::detached);
     }
@@ -572,6 +573,11 @@ int fake_slack::live_connections() const {
 std::size_t fake_slack::tcp_accepts() const {
     std::lock_guard lock(impl_->mu);
     return impl_->accepts;
+}
+
+bool fake_slack::wait_for_tcp_accepts(std::size_t n, milliseconds timeout) const {
+    std::unique_lock lock(impl_->mu);
+    return impl_->cv.wait_for(lock, timeout, [&] { return impl_->accepts >= n; });
 }
 
 std::size_t fake_slack::opens() const {

@@ -72,8 +72,11 @@ public:
     void fail_next(const std::string& method, int status, int count = 1, int retry_after_s = -1);
     /// Requests recorded so far, all or for one method.
     std::vector<recorded_request> requests(const std::string& method = "") const;
-    /// TCP connections accepted on the Web API port (to see keep-alive reuse).
+    /// TCP connections accepted on the Web API port (to see keep-alive reuse, or count
+    /// handshakes when the client refuses our certificate).
     std::size_t tcp_accepts() const;
+    /// Waits until `n` TCP connections were accepted on the Web API port.
+    bool wait_for_tcp_accepts(std::size_t n, milliseconds timeout) const;
     /// Waits until `n` requests of `method` were recorded.
     bool wait_for_requests(const std::string& method, std::size_t n, milliseconds timeout) const;
 

@@ -149,6 +149,28 @@ TEST(Import, MalformedDayFileNamesFileAndPositionAndWritesNothing) {
     EXPECT_FALSE(s.get_user("U0ANA01"));
 }
 
+TEST(Import, LoneSurrogateEscapeReadsAsReplacementCharacter) {
+    temp_dir dir;
+    const auto root = copy_sample(dir);
+    const auto day = root / k_search / "2026-11-15.json";
+    const std::string said = "Search results are stale since ~08:00 UTC";
+    {
+        std::ifstream in(day);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        text.insert(text.find(said) + said.size(), " \\ud83d");
+        std::ofstream(day) << text;
+    }
+    store s(dir.file("bot.db"));
+    const auto summary = import_slack_export(s, root);
+    ASSERT_EQ(summary.channels.size(), 2u);
+    ASSERT_TRUE(summary.channels[1].incident_id);
+    std::size_t found = 0;
+    for (const auto& e : s.list_timeline(*summary.channels[1].incident_id))
+        if (e.text && e.text->starts_with(said))
+            found += *e.text == said + " \xEF\xBF\xBD, indexer lag is 45 minutes and growing";
+    EXPECT_EQ(found, 1u);
+}
+
 TEST(Import, StructuralErrorsNameTheMessage) {
     temp_dir dir;
     const auto root = copy_sample(dir);

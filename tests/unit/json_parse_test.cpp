@@ -1,4 +1,5 @@
-// parse_json must give what nlohmann's parser gives, for good and bad input alike.
+// parse_json must give what nlohmann's parser gives, for good and bad input alike, except
+// that an unpaired surrogate escape reads as U+FFFD.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -14,7 +15,7 @@ namespace {
 using json = nlohmann::json;
 
 ::testing::AssertionResult parses_like_nlohmann(const std::string& text) {
-    if (fuzz::same_json(parse_json(text), json::parse(text, nullptr, false)))
+    if (fuzz::same_json(parse_json(text), fuzz::reference_parse(text)))
         return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure()
            << "differs for " << json(text).dump(-1, ' ', false, json::error_handler_t::replace);
@@ -53,6 +54,44 @@ TEST(ParseJson, EdgeCasesParseAsWithNlohmann) {
              "{\"k\":{\"nested\":[1,{\"x\":-2.5}]}}", "{\"\":\"empty key\"}", deep, deep + std::string(2000, ']'),
          })
         EXPECT_TRUE(parses_like_nlohmann(text));
+}
+
+TEST(ParseJson, UnpairedSurrogateEscapesReadAsReplacementCharacter) {
+    const std::string fffd = "\xEF\xBF\xBD";
+    EXPECT_EQ(parse_json(R"({"t":"cut \ud83d here"})"), json({{"t", "cut " + fffd + " here"}}));
+    EXPECT_EQ(parse_json(R"("\ud83d")"), fffd);
+    EXPECT_EQ(parse_json(R"("\uD83D\u0041")"), fffd + "A");
+    EXPECT_EQ(parse_json(R"("\udc00\ud800")"), fffd + fffd);
+    EXPECT_EQ(parse_json(R"("\ud83d\ud83d\ude00")"), fffd + "\xF0\x9F\x98\x80");
+    EXPECT_EQ(parse_json(R"("\ud83d\ude00")"), "\xF0\x9F\x98\x80");
+    EXPECT_EQ(parse_json(R"("\\ud83d")"), R"(\ud83d)");
+    EXPECT_EQ(parse_json(R"(["\\\ud83d", "\\\\ud83d"])"), json({"\\" + fffd, R"(\\ud83d)"}));
+    // The leniency does not make other errors acceptable.
+    EXPECT_TRUE(parse_json(R"({"t":"\ud83d" x})").is_discarded());
+    EXPECT_TRUE(parse_json("\"\\ud83d\xff\"").is_discarded());
+}
+
+TEST(ReplaceLoneSurrogates, RewritesOnlyUnpairedEscapesInPlace) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {R"("a\ud83d")", R"("a\uFFFD")"},
+        {R"("\ud83dx\ude00")", R"("\uFFFDx\uFFFD")"},
+        {R"("\ud83d\n")", R"("\uFFFD\n")"},
+        {R"("\ud83d\u00e9")", R"("\uFFFD\u00e9")"},
+        {R"("\ud83d\ud83d\ude00")", R"("\uFFFD\ud83d\ude00")"},
+        {R"("\\\udfff")", R"("\\\uFFFD")"},
+        {R"("\ud83d)", R"("\uFFFD)"},
+    };
+    for (auto [in, want] : cases) {
+        std::string text = in;
+        EXPECT_TRUE(replace_lone_surrogates(text)) << in;
+        EXPECT_EQ(text, want) << in;
+    }
+    for (const std::string in : {R"("\ud83d\ude00")", R"("\\ud83d")", R"("\\\\udc00")",
+                                 R"("\ud83")", R"("\ud8")", R"("\u")", R"("\")", "\\", ""}) {
+        std::string text = in;
+        EXPECT_FALSE(replace_lone_surrogates(text)) << in;
+        EXPECT_EQ(text, in);
+    }
 }
 
 // Byte flips, insertions and truncations of real payloads: most are invalid, some are

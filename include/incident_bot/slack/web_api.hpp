@@ -35,6 +35,9 @@ struct api_result {
     unsigned http_status = 0;
     /// How many HTTP attempts were made.
     int attempts = 0;
+    /// The server's TLS certificate was refused (untrusted, expired, wrong host). Such a
+    /// call is not retried: only a new certificate or CA bundle fixes it.
+    bool certificate_refused = false;
 };
 
 /// Which token authorises a call.

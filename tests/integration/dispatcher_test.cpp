@@ -229,9 +229,10 @@ TEST_F(TimelineListener, RejectsWhenTheStoreQueueIsFull) {
 struct api_thread {
     explicit api_thread(const fake_slack& fake, const logger& log)
         : cfg(fast_config(fake)), api(ioc.get_executor(), cfg, log), net([this] { ioc.run(); }) {}
+    // Runs dry instead of stopping: a call still finishing must end before the client goes
+    // (idle keep-alive connections hold no pending work).
     ~api_thread() {
         work.reset();
-        ioc.stop();
         net.join();
     }
     config cfg;

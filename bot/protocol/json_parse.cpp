@@ -64,7 +64,8 @@ std::uint16_t hex4(std::string_view s) {
     return v;
 }
 
-// The code unit of a `\uXXXX` escape starting at `at`, or 0 when there is none.
+// The UTF-16 code unit of the `\u` escape (four hex digits) starting at `at`; 0 when no
+// such escape starts there.
 std::uint16_t escape_at(std::string_view text, std::size_t at) {
     if (text.size() < at + 6 || text[at] != '\\' || text[at + 1] != 'u') return 0;
     return hex4(text.substr(at + 2, 4));

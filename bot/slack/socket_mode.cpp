@@ -347,6 +347,7 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     void arm_deadline_timer();
     void forget_acked();
     void forget(const detail::ack_state& s);
+    void leave_in_flight(const detail::ack_state& s);
     void on_deadline_timer();
     void fatal(std::string message);
     void do_stop();
@@ -497,17 +498,21 @@ void socket_mode_client::impl::on_deadline_timer() {
     arm_deadline_timer();
 }
 
-void socket_mode_client::impl::forget(const detail::ack_state& s) {
-    forget_acked();
-    seen.erase(s.dedupe_key);
+// Only this state's own entry: after a reject, a redelivery may hold the same key.
+void socket_mode_client::impl::leave_in_flight(const detail::ack_state& s) {
     if (auto it = in_flight.find(s.dedupe_key); it != in_flight.end() && it->second.get() == &s)
         in_flight.erase(it);
 }
 
+void socket_mode_client::impl::forget(const detail::ack_state& s) {
+    forget_acked();
+    seen.erase(s.dedupe_key);
+    leave_in_flight(s);
+}
+
 void socket_mode_client::impl::write_ack(detail::ack_state& s, const json& payload) {
     forget_acked();
-    if (auto it = in_flight.find(s.dedupe_key); it != in_flight.end() && it->second.get() == &s)
-        in_flight.erase(it);
+    leave_in_flight(s);
     // The event is durable now, so the copies Slack redelivered meanwhile are acked too.
     bool redelivery_acked = false;
     for (const auto& [id, weak] : s.redeliveries) {

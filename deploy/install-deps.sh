@@ -7,7 +7,7 @@ packages=(
     build-essential cmake ninja-build ccache pkg-config
     libboost1.81-dev libssl-dev nlohmann-json3-dev
     libsqlitecpp-dev libsqlite3-dev
-    libre2-dev libsimdjson-dev libjemalloc-dev
+    libre2-dev libsimdjson-dev libjemalloc-dev libfasttext-dev
     libgtest-dev libgmock-dev
     clang libclang-rt-14-dev
     openssl ca-certificates

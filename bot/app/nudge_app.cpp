@@ -29,13 +29,13 @@ nudge_app::nudge_app(dispatcher& routes,
                      store_executor& executor,
                      web_api& api,
                      const nudges_config& cfg,
-                     const rule_set& rules,
+                     const blame_detector& detector,
                      const logger& log,
                      std::string opt_out_command)
     : executor_(executor),
       api_(api),
       cfg_(cfg),
-      rules_(rules),
+      detector_(detector),
       log_(log),
       opt_out_command_(std::move(opt_out_command)) {
     // An observer: the timeline's listener owns the ack.
@@ -65,7 +65,7 @@ void nudge_app::on_message(const envelope& env) {
     }
     auto m = nudge_candidate(*event, self);
     if (!m) return;
-    auto findings = rules_.scan(m->text);
+    auto findings = detector_.scan(m->text);
     if (findings.empty()) return;  // most messages: no store work at all
     executor_.post([this, m = std::move(*m), findings = std::move(findings)](store& s) mutable {
         const auto now = std::chrono::floor<std::chrono::seconds>(s.now());
@@ -90,8 +90,9 @@ void nudge_app::on_block_actions(const envelope& env, const ack_handle& ack) {
         log_.debug("nudges", "block_actions " + env.envelope_id + " is not a nudge vote; acked");
         return;
     }
-    const auto& known = rules_.rules();
-    if (std::none_of(
+    const auto& known = detector_.rules().rules();
+    if (vote->rule_id != model_rule_id &&
+        std::none_of(
             known.begin(), known.end(), [&](const rule& r) { return r.id == vote->rule_id; })) {
         log_.info("nudges", "vote for unknown rule from " + vote->user + " ignored");
         return;

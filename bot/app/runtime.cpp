@@ -15,7 +15,7 @@
 #include "incident_bot/app/incident_app.hpp"
 #include "incident_bot/app/nudge_app.hpp"
 #include "incident_bot/app/timeline_app.hpp"
-#include "incident_bot/rules/engine.hpp"
+#include "incident_bot/rules/detector.hpp"
 #include "incident_bot/slack/socket_mode.hpp"
 #include "incident_bot/store/store_executor.hpp"
 #include "net/http_server.hpp"
@@ -31,12 +31,13 @@ struct runtime::impl {
           log(l),
           db(c.db_path),
           queue(db, capture_config{}, c.store, l),
-          rules(c.rules_file.empty() ? rule_set::load_default() : rule_set::load_file(c.rules_file)),
+          detector(c.rules_file.empty() ? rule_set::load_default() : rule_set::load_file(c.rules_file),
+                   open_model(c.nudges.model)),
           api(ioc.get_executor(), c, l),
           routes(l),
           timeline(routes, queue, l),
-          incidents(routes, queue, api, c.commands, &rules, l),
-          nudges(routes, queue, api, c.nudges, rules, l, c.commands.command),
+          incidents(routes, queue, api, c.commands, &detector.rules(), l),
+          nudges(routes, queue, api, c.nudges, detector, l, c.commands.command),
           client(ioc.get_executor(), c, api, l, [this](envelope e, ack_handle a) {
               routes(std::move(e), a);
           }) {
@@ -72,7 +73,7 @@ struct runtime::impl {
     const logger& log;
     store db;
     store_executor queue;  // the store's only writer from here on
-    rule_set rules;
+    blame_detector detector;
     asio::io_context ioc{1};
     web_api api;
     dispatcher routes;

@@ -6,26 +6,13 @@
 #include <ostream>
 
 #include "cli/store_cli.hpp"
-#include "incident_bot/rules/engine.hpp"
+#include "cli/detector_cli.hpp"
 
 namespace incident_bot::cli {
 
 namespace {
 
 using json = nlohmann::json;
-
-// The same search as the bot and lint: --rules, then rules_file / INCIDENT_BOT_RULES, then
-// the installed and the checked-out rule files, then the copy compiled into the binary.
-rule_set load_rules(const context& ctx, const options& opts) {
-    if (auto path = opts.value("rules")) return rule_set::load_file(*path);
-    if (auto configured = load(ctx, opts).rules_file; !configured.empty())
-        return rule_set::load_file(configured);
-    for (const char* path : {"/etc/incident-bot/rules.json", "config/rules.json"}) {
-        std::error_code ec;
-        if (std::filesystem::is_regular_file(path, ec)) return rule_set::load_file(path);
-    }
-    return rule_set::load_default();
-}
 
 struct rule_row {
     const rule* r;
@@ -65,11 +52,81 @@ void print_table(std::ostream& out, const std::vector<rule_row>& rows, bool stat
     }
 }
 
+double share(std::size_t part, std::size_t whole) {
+    return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);
+}
+
+json stage_json(const stage_score& s) {
+    return {{"precision", s.precision()},
+            {"recall", s.recall()},
+            {"f1", s.f1()},
+            {"true_positives", s.true_positives},
+            {"false_positives", s.false_positives}};
+}
+
+// For blame kinds the share flagged is recall; for ok kinds it is the false-positive rate.
+void print_evaluation(std::ostream& out, const evaluation& e, bool with_model) {
+    char line[256];
+    std::snprintf(line, sizeof line, "%-32s %6s %7s %7s %8s\n", "KIND", "LINES", "RULES",
+                  with_model ? "MODEL" : "-", "FLAGGED");
+    out << line;
+    for (const auto& k : e.kinds) {
+        const std::string name = (k.blame ? "blame/" : "ok/") + k.kind;
+        std::snprintf(line, sizeof line, "%-32s %6zu %6.1f%% %6.1f%% %7.1f%%\n", name.c_str(),
+                      k.lines, 100 * share(k.by_rules, k.lines), 100 * share(k.by_model, k.lines),
+                      100 * share(k.flagged, k.lines));
+        out << line;
+    }
+    auto overall = [&](const char* name, const stage_score& s) {
+        std::snprintf(line, sizeof line, "%-9s precision %.3f  recall %.3f  F1 %.3f\n", name,
+                      s.precision(), s.recall(), s.f1());
+        out << line;
+    };
+    overall("rules", e.rules);
+    if (with_model) overall("model", e.model);
+    overall("combined", e.combined);
+}
+
+// `rules --eval CORPUS...`: the detector as configured, measured on labeled lines.
+int eval_command(context& ctx, const options& opts, const std::string& format) {
+    const blame_detector detector = load_detector(ctx, opts);
+    const auto e = evaluate(detector, read_corpus(opts.positional()));
+    if (format == "json") {
+        json kinds = json::array();
+        for (const auto& k : e.kinds)
+            kinds.push_back({{"label", k.blame ? "blame" : "ok"},
+                             {"kind", k.kind},
+                             {"lines", k.lines},
+                             {"by_rules", k.by_rules},
+                             {"by_model", k.by_model},
+                             {"flagged", k.flagged}});
+        ctx.out << json{{"kinds", kinds},
+                        {"rules", stage_json(e.rules)},
+                        {"model", stage_json(e.model)},
+                        {"combined", stage_json(e.combined)},
+                        {"model_loaded", detector.model() != nullptr}}
+                       .dump(2)
+                << "\n";
+    } else {
+        print_evaluation(ctx.out, e, detector.model() != nullptr);
+    }
+    return 0;
+}
+
 int rules_command(context& ctx) {
-    options opts(ctx.args, {"rules", "format", "db", "config"}, {"stats"});
+    options opts(ctx.args, {"rules", "model", "format", "db", "config"}, {"stats", "eval"});
+    const auto format = opts.choice("format", {"table", "json"}, "table");
+    if (opts.flag("eval")) {
+        if (opts.positional().empty()) throw usage_error("--eval needs corpus files or folders");
+        try {
+            return eval_command(ctx, opts, format);
+        } catch (const std::runtime_error& e) {
+            ctx.err << "incident-bot rules: " << e.what() << "\n";
+            return 1;
+        }
+    }
     if (!opts.positional().empty())
         throw usage_error("unexpected argument '" + opts.positional()[0] + "'");
-    const auto format = opts.choice("format", {"table", "json"}, "table");
     const bool stats = opts.flag("stats");
     try {
         const rule_set rules = load_rules(ctx, opts);
@@ -109,8 +166,10 @@ int rules_command(context& ctx) {
 
 const command_registration reg{
     {"rules",
-     "rules [--stats] [--format table|json] [--rules FILE] [--db PATH]",
-     "list the blameless-language rules (--stats: nudges sent and feedback per rule)",
+     "rules [--stats] [--format table|json] [--rules FILE] [--db PATH]\n"
+     "       rules --eval CORPUS... [--model FILE|off] [--format table|json]",
+     "list the blameless-language rules (--stats: nudges and feedback per rule; --eval: "
+     "precision and recall per kind on labeled lines)",
      &rules_command}};
 
 }  // namespace

@@ -162,6 +162,7 @@ void apply_nudges(nudges_config& n, const json& obj) {
             else if (scope == "all_channels") n.scope = nudge_scope::all_channels;
             else fail(key, "expected incident_channels or all_channels");
         } else if (k == "throttle_minutes") set_minutes(n.throttle, v, key);
+        else if (k == "model") n.model = as_string(v, key);
         else fail(key, "unknown setting");
     }
 }

@@ -3,7 +3,10 @@
 // has the same length and every offset the engine reports is also an offset into the file.
 #include <algorithm>
 
-#include "incident_bot/rules/engine.hpp"
+#include <istream>
+#include <stdexcept>
+
+#include "incident_bot/rules/detector.hpp"
 
 namespace incident_bot {
 namespace {
@@ -60,11 +63,18 @@ bool is_indented_code(std::string_view line) {
     return line.starts_with("    ") || line.starts_with("\t");
 }
 
-}  // namespace
 
-std::vector<document_finding> scan_document(const rule_set& rules, std::string_view text) {
-    std::string masked(text);
-    const auto lines = split_lines(text);
+// The document with code blanked out and soft wraps joined, and where its lines are.
+struct masked_document {
+    std::string masked;
+    std::vector<line_span> lines;
+    std::vector<bool> code;
+};
+
+masked_document mask(std::string_view text) {
+    masked_document d{std::string(text), split_lines(text), {}};
+    std::string& masked = d.masked;
+    const auto& lines = d.lines;
     auto blank_out = [&](const line_span& l) {
         std::fill(masked.begin() + static_cast<std::ptrdiff_t>(l.begin),
                   masked.begin() + static_cast<std::ptrdiff_t>(l.end), ' ');
@@ -75,7 +85,8 @@ std::vector<document_finding> scan_document(const rule_set& rules, std::string_v
     bool in_fence = false;
     char fence_char = 0;
     bool prev_blank_or_code = true;
-    std::vector<bool> code(lines.size(), false);
+    std::vector<bool>& code = d.code;
+    code.assign(lines.size(), false);
     for (std::size_t i = 0; i < lines.size(); ++i) {
         std::string_view l = text.substr(lines[i].begin, lines[i].end - lines[i].begin);
         char fc = 0;
@@ -105,25 +116,137 @@ std::vector<document_finding> scan_document(const rule_set& rules, std::string_v
         if (t.front() == '#' || t.front() == '|') continue;
         masked[lines[i].end] = ' ';
     }
+    return d;
+}
 
+// 1-based line of `offset`, and its column in characters (UTF-8 continuation bytes skipped).
+document_finding locate(const std::vector<line_span>& lines, std::string_view text, finding f) {
+    document_finding d;
+    auto it = std::upper_bound(lines.begin(), lines.end(), f.offset,
+                               [](std::size_t off, const line_span& l) { return off < l.begin; });
+    const line_span& l = *(it - 1);
+    d.line = static_cast<std::size_t>(it - lines.begin());
+    d.column = 1;
+    for (std::size_t k = l.begin; k < f.offset; ++k)
+        if ((static_cast<unsigned char>(text[k]) & 0xC0) != 0x80) ++d.column;
+    f.matched = std::string(text.substr(f.offset, f.length));
+    d.hit = std::move(f);
+    return d;
+}
+
+std::vector<document_finding> scan_rules(const rule_set& rules,
+                                         std::string_view text,
+                                         const masked_document& doc) {
     std::vector<document_finding> out;
-    for (auto& f : rules.scan(masked)) {
-        document_finding d;
-        auto it = std::upper_bound(lines.begin(), lines.end(), f.offset,
-                                   [](std::size_t off, const line_span& l) {
-                                       return off < l.begin;
-                                   });
-        const line_span& l = *(it - 1);
-        d.line = static_cast<std::size_t>(it - lines.begin());
-        // Columns count characters, not bytes: UTF-8 continuation bytes are skipped.
-        d.column = 1;
-        for (std::size_t k = l.begin; k < f.offset; ++k)
-            if ((static_cast<unsigned char>(text[k]) & 0xC0) != 0x80) ++d.column;
-        f.matched = std::string(text.substr(f.offset, f.length));
-        d.hit = std::move(f);
-        out.push_back(std::move(d));
-    }
+    for (auto& f : rules.scan(doc.masked)) out.push_back(locate(doc.lines, text, std::move(f)));
     return out;
+}
+
+// A piece is checked once it holds this much text and ends outside a fence...
+constexpr std::size_t piece_target = 256 * 1024;
+// ...or at this size in any case (then a line may be cut: a 30 MB line is still read).
+constexpr std::size_t piece_limit = 1024 * 1024;
+constexpr std::size_t read_block = 64 * 1024;
+
+bool is_fence_line(std::string_view line, char& fence) {
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (!line.starts_with("```") && !line.starts_with("~~~")) return false;
+    fence = line.front();
+    return true;
+}
+
+// Calls `fn` with consecutive pieces of `in` and the line number each starts at.
+template <typename Handler>
+void for_each_piece(std::istream& in, const Handler& fn) {
+    std::string pending;
+    std::size_t scanned = 0;   // bytes of `pending` whose lines were fence-checked
+    std::size_t safe_cut = 0;  // end of the last whole line outside a fence
+    std::size_t line = 1;
+    char fence = 0;            // the open fence's character, 0 outside
+    auto emit = [&](std::size_t cut) {
+        const std::string_view piece(pending.data(), cut);
+        fn(piece, line);
+        for (char c : piece) line += c == '\n' ? 1 : 0;
+        pending.erase(0, cut);
+        scanned = scanned > cut ? scanned - cut : 0;  // lines past the cut keep their fence state
+        safe_cut = 0;
+    };
+    std::string block(read_block, '\0');
+    while (in) {
+        in.read(block.data(), static_cast<std::streamsize>(block.size()));
+        pending.append(block.data(), static_cast<std::size_t>(in.gcount()));
+        for (auto nl = pending.find('\n', scanned); nl != std::string::npos;
+             nl = pending.find('\n', scanned)) {
+            char c = 0;
+            if (is_fence_line(std::string_view(pending).substr(scanned, nl - scanned), c))
+                fence = fence == 0 ? c : (fence == c ? 0 : fence);
+            scanned = nl + 1;
+            if (fence == 0) safe_cut = scanned;
+        }
+        if (pending.size() >= piece_target && safe_cut > 0) {
+            emit(safe_cut);
+        } else if (pending.size() >= piece_limit) {
+            const auto nl = pending.rfind('\n');
+            std::size_t cut = nl == std::string::npos ? pending.size() : nl + 1;
+            // Never between the bytes of one UTF-8 character.
+            while (cut > 0 && cut < pending.size() &&
+                   (static_cast<unsigned char>(pending[cut]) & 0xC0) == 0x80)
+                --cut;
+            emit(cut == 0 ? pending.size() : cut);
+        }
+    }
+    if (in.bad()) throw std::runtime_error("read error");  // lint names the file
+    if (!pending.empty()) emit(pending.size());
+}
+
+}  // namespace
+
+std::vector<document_finding> scan_document(const rule_set& rules, std::string_view text) {
+    return scan_rules(rules, text, mask(text));
+}
+
+std::vector<document_finding> scan_document(const blame_detector& detector,
+                                            std::string_view text) {
+    const masked_document doc = mask(text);
+    auto out = scan_rules(detector.rules(), text, doc);
+    if (!detector.model()) return out;
+    // The model reads each prose line as one message (a document of chat lines, or a
+    // paragraph's lines), skipping lines the rules already flagged.
+    std::size_t next_rule = 0;
+    const std::size_t rule_findings = out.size();
+    for (std::size_t i = 0; i < doc.lines.size(); ++i) {
+        const line_span& l = doc.lines[i];
+        bool flagged = false;
+        while (next_rule < rule_findings && out[next_rule].line <= i + 1) {
+            flagged = flagged || out[next_rule].line == i + 1;
+            ++next_rule;
+        }
+        const std::string_view line = text.substr(l.begin, l.end - l.begin);
+        if (flagged || doc.code[i] || is_blank(line)) continue;
+        if (auto f = detector.model_finding(line)) {
+            f->offset += l.begin;
+            out.push_back(locate(doc.lines, text, std::move(*f)));
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const document_finding& a, const document_finding& b) {
+        return a.hit.offset < b.hit.offset;
+    });
+    return out;
+}
+
+}  // namespace incident_bot
+
+namespace incident_bot {
+
+void scan_stream(const blame_detector& detector,
+                 std::istream& in,
+                 const std::function<void(const document_finding&)>& on_finding) {
+    for_each_piece(in, [&](std::string_view piece, std::size_t first_line) {
+        for (auto& f : scan_document(detector, piece)) {
+            f.line += first_line - 1;
+            on_finding(f);
+        }
+    });
 }
 
 }  // namespace incident_bot

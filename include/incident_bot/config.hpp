@@ -127,6 +127,9 @@ struct nudges_config {
     nudge_scope scope = nudge_scope::incident_channels;
     /// At most one nudge per person per category within this window (0: no limit).
     std::chrono::minutes throttle{60};
+    /// The learned second stage: empty for the model built into the binary, "off" for the
+    /// rules alone, or the path of a model file (with its MODEL.json sidecar).
+    std::string model;
 };
 
 /// Everything `incident-bot run` needs.

@@ -268,12 +268,12 @@ TEST_F(TimelineListener, CommandListenerAcksWithTheReplyOnceTheCommandIsStored) 
 TEST_F(TimelineListener, NudgeListenerSendsOnePrivateNudgeAndNeverAcks) {
     fake_slack fake;
     api_thread web(fake, log);
-    const auto rules = rule_set::load_default();
+    const blame_detector detector(rule_set::load_default());
     open_incident("C1");
     start();
     timeline_app timeline(routes, *executor, log);
     const nudges_config nudge_settings;
-    nudge_app nudges(routes, *executor, web.api, nudge_settings, rules, log);
+    nudge_app nudges(routes, *executor, web.api, nudge_settings, detector, log);
     send("events_api", message_callback("Ev1", "the cache filled up, rolling back"));
     send("events_api", message_callback("Ev2", "who broke prod?"));
     ASSERT_TRUE(fake.wait_for_requests("chat.postEphemeral", 1, 5s));

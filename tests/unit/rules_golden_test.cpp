@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "incident_bot/rules/corpus.hpp"
 #include "incident_bot/rules/engine.hpp"
 
 namespace incident_bot {
@@ -25,23 +26,11 @@ namespace {
 const std::string source_dir = INCIDENT_BOT_SOURCE_DIR;
 const std::string golden_path = source_dir + "/tests/data/rules_golden.tsv";
 
-// Corpus texts with "\n" unescaped, as rules_test.cpp reads them.
+// The original corpus's texts (the lines the rules were written against).
 std::vector<std::string> corpus_texts() {
-    std::ifstream in(source_dir + "/tests/data/blame_corpus.tsv");
     std::vector<std::string> out;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line.front() == '#') continue;
-        const auto t2 = line.find('\t', line.find('\t') + 1);
-        if (t2 == std::string::npos) continue;
-        std::string text;
-        for (std::size_t i = t2 + 1; i < line.size(); ++i) {
-            const bool escape = line[i] == '\\' && i + 1 < line.size() && line[i + 1] == 'n';
-            text.push_back(escape ? '\n' : line[i]);
-            i += escape ? 1 : 0;
-        }
-        out.push_back(std::move(text));
-    }
+    for (auto& l : read_corpus({source_dir + "/config/corpus/train/00-original.tsv"}))
+        out.push_back(std::move(l.text));
     return out;
 }
 

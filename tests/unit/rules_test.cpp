@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "incident_bot/rules/corpus.hpp"
 #include "incident_bot/rules/engine.hpp"
 
 namespace incident_bot {
@@ -397,42 +398,22 @@ TEST(LintDocument, CountsColumnsInCharacters) {
     EXPECT_EQ(f[0].column, 6u);
 }
 
-// Corpus lines are "label<TAB>category<TAB>text" with \n escaped.
+// The rules alone on the lines they were written against; the corpus splits that measure
+// how they generalise are reported by `incident-bot rules --eval` (config/corpus/LABELING.md).
 TEST(RuleCorpus, MeetsPrecisionAndRecall) {
-    std::ifstream in(source_dir + "/tests/data/blame_corpus.tsv");
-    ASSERT_TRUE(in) << "corpus missing";
-    std::size_t tp = 0, fp = 0, fn = 0, tn = 0, category_hits = 0, lines = 0;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line.front() == '#') continue;
-        const auto t1 = line.find('\t');
-        const auto t2 = line.find('\t', t1 + 1);
-        ASSERT_NE(t2, std::string::npos) << "malformed corpus line: " << line;
-        const std::string label = line.substr(0, t1);
-        const std::string category = line.substr(t1 + 1, t2 - t1 - 1);
-        ASSERT_TRUE(label == "blame" || label == "ok") << line;
-        std::string text;
-        for (std::size_t i = t2 + 1; i < line.size(); ++i) {
-            if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == 'n') {
-                text.push_back('\n');
-                ++i;
-            } else {
-                text.push_back(line[i]);
-            }
-        }
+    std::size_t tp = 0, fp = 0, fn = 0, category_hits = 0, lines = 0;
+    for (const auto& l : read_corpus({source_dir + "/config/corpus/train/00-original.tsv"})) {
         ++lines;
-        const auto found = rules().scan(text);
-        if (label == "blame" && !found.empty()) {
+        const auto found = rules().scan(l.text);
+        if (l.blame && !found.empty()) {
             ++tp;
-            if (found.front().category == category) ++category_hits;
-        } else if (label == "blame") {
+            if (found.front().category == l.kind) ++category_hits;
+        } else if (l.blame) {
             ++fn;
-            std::cout << "  missed (" << category << "): " << text << "\n";
+            std::cout << "  missed (" << l.kind << "): " << l.text << "\n";
         } else if (!found.empty()) {
             ++fp;
-            std::cout << "  false alarm (" << found.front().rule_id << "): " << text << "\n";
-        } else {
-            ++tn;
+            std::cout << "  false alarm (" << found.front().rule_id << "): " << l.text << "\n";
         }
     }
     const double precision = tp + fp ? double(tp) / double(tp + fp) : 0.0;

@@ -11,7 +11,7 @@
 #include "incident_bot/app/dispatcher.hpp"
 #include "incident_bot/config.hpp"
 #include "incident_bot/log.hpp"
-#include "incident_bot/rules/engine.hpp"
+#include "incident_bot/rules/detector.hpp"
 #include "incident_bot/slack/web_api.hpp"
 #include "incident_bot/store/store_executor.hpp"
 
@@ -28,7 +28,7 @@ class nudge_app {
               store_executor& executor,
               web_api& api,
               const nudges_config& cfg,
-              const rule_set& rules,
+              const blame_detector& detector,
               const logger& log,
               std::string opt_out_command = "/incident");
     nudge_app(const nudge_app&) = delete;
@@ -45,7 +45,7 @@ class nudge_app {
     store_executor& executor_;
     web_api& api_;
     const nudges_config& cfg_;
-    const rule_set& rules_;
+    const blame_detector& detector_;
     const logger& log_;
     std::string opt_out_command_;
     std::mutex bot_user_mutex_;

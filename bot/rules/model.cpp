@@ -1,0 +1,290 @@
+// fastText behind a small facade. The library reads everything through std::istream, so
+// bytes already in memory (the built-in model, one message) are wrapped in a streambuf over
+// them rather than copied into a stringstream.
+#include "incident_bot/rules/model.hpp"
+
+#include <fasttext/fasttext.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "incident_bot/rules/engine.hpp"
+#include "rules/normalize.hpp"
+
+// The model and its sidecar as built into the binary (bot/rules/builtin_model.S); both
+// empty when the build had no model.
+extern "C" const char incident_bot_model_begin[];
+extern "C" const char incident_bot_model_end[];
+extern "C" const char incident_bot_model_meta_begin[];
+extern "C" const char incident_bot_model_meta_end[];
+
+namespace incident_bot {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view ok_label = "__label__ok";
+constexpr std::string_view label_prefix = "__label__";
+// Longer messages are scored on their first part: the cost per message stays bounded.
+constexpr std::size_t max_model_input = 4096;
+
+struct view_buf : std::streambuf {
+    explicit view_buf(std::string_view s) {
+        char* p = const_cast<char*>(s.data());
+        setg(p, p, p + s.size());
+    }
+};
+
+std::string read_file(const std::string& path, const char* what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw model_error(path + ": cannot open " + what);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw model_error(path + ": cannot read " + what);
+    return text.str();
+}
+
+bool is_word_byte(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '@' || c == '#' ||
+           c == '_' || c == '-' || c >= 0x80;
+}
+
+}  // namespace
+
+struct blame_model::impl {
+    fasttext::FastText ft;
+    std::shared_ptr<const fasttext::Dictionary> dict;
+    json meta;
+    double threshold = 0.5;
+    // Label id → blame category, pointing into rule_categories (empty for fine kinds).
+    std::vector<std::string_view> kinds;
+};
+
+blame_model::blame_model(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+blame_model::~blame_model() = default;
+
+std::string model_input(std::string_view text) {
+    thread_local normalized_text scratch;
+    const std::size_t n = detail::normalize_into(text, scratch);
+    const std::string_view norm(scratch.text.data(), std::min(n, max_model_input));
+    std::string out;
+    out.reserve(norm.size() + 16);
+    for (char ch : norm) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (is_word_byte(c)) {
+            out.push_back(ch);
+            continue;
+        }
+        if (!out.empty() && out.back() != ' ') out.push_back(' ');
+        // A line break would end fastText's line; it reads as a sentence end instead.
+        if (c == '\n') out += ". ";
+        else if (c > ' ' && c < 0x7f) (out += ch) += ' ';
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+}
+
+std::shared_ptr<const blame_model> blame_model::load(std::string_view model,
+                                                     std::string_view sidecar,
+                                                     std::string_view name) {
+    const std::string where(name);
+    auto p = std::make_unique<impl>();
+    try {
+        p->meta = json::parse(sidecar.begin(), sidecar.end());
+    } catch (const json::exception& e) {
+        throw model_error(where + ".json: not valid JSON: " + e.what());
+    }
+    const auto digest = p->meta.find("model_sha256");
+    const auto threshold = p->meta.find("threshold");
+    if (!p->meta.is_object() || digest == p->meta.end() || !digest->is_string() ||
+        threshold == p->meta.end() || !threshold->is_number())
+        throw model_error(where + ".json: needs \"model_sha256\" and \"threshold\"");
+    // fastText trusts its input; a truncated or foreign file is refused before it reads it.
+    if (digest->get<std::string>() != sha256_hex(model))
+        throw model_error(where + ": does not match its sidecar (retrain, or copy both files)");
+    p->threshold = threshold->get<double>();
+    try {
+        view_buf buf(model);
+        std::istream in(&buf);
+        std::int32_t magic = 0;
+        std::int32_t version = 0;
+        in.read(reinterpret_cast<char*>(&magic), sizeof magic);
+        in.read(reinterpret_cast<char*>(&version), sizeof version);
+        if (!in || magic != 793712314 || version > 12)
+            throw model_error(where + ": not a fastText model");
+        p->ft.loadModel(in);
+    } catch (const model_error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw model_error(where + ": unreadable model: " + e.what());
+    }
+    p->dict = p->ft.getDictionary();
+    for (std::int32_t i = 0; i < p->dict->nlabels(); ++i) {
+        const std::string label = p->dict->getLabel(i);
+        const std::string_view kind = std::string_view(label).substr(label_prefix.size());
+        const auto known = std::find(rule_categories.begin(), rule_categories.end(), kind);
+        const bool fine = label == ok_label;
+        if (!fine && known == rule_categories.end())
+            throw model_error(where + ": unknown label " + label);
+        p->kinds.push_back(fine ? std::string_view{} : *known);
+    }
+    if (std::find(p->kinds.begin(), p->kinds.end(), std::string_view{}) == p->kinds.end())
+        throw model_error(where + ": the model has no ok label");
+    return std::shared_ptr<const blame_model>(new blame_model(std::move(p)));
+}
+
+std::shared_ptr<const blame_model> blame_model::load_file(const std::string& path) {
+    const std::string model = read_file(path, "model");
+    const std::string sidecar = read_file(path + ".json", "model sidecar");
+    return load(model, sidecar, path);
+}
+
+std::shared_ptr<const blame_model> blame_model::load_builtin() {
+    const std::string_view model(incident_bot_model_begin,
+                                 static_cast<std::size_t>(incident_bot_model_end -
+                                                          incident_bot_model_begin));
+    const std::string_view meta(incident_bot_model_meta_begin,
+                                static_cast<std::size_t>(incident_bot_model_meta_end -
+                                                         incident_bot_model_meta_begin));
+    if (model.empty()) return nullptr;
+    return load(model, meta, "built-in model");
+}
+
+std::shared_ptr<const blame_model> open_model(const std::string& setting) {
+    if (setting == "off") return nullptr;
+    if (setting.empty()) return blame_model::load_builtin();
+    return blame_model::load_file(setting);
+}
+
+model_prediction blame_model::predict(std::string_view text) const {
+    thread_local std::vector<std::int32_t> words;
+    thread_local std::vector<std::int32_t> labels;
+    thread_local fasttext::Predictions scores;
+    const std::string line = model_input(text);
+    view_buf buf(line);
+    std::istream in(&buf);
+    impl_->dict->getLine(in, words, labels);
+    model_prediction out;
+    if (words.empty()) return out;
+    scores.clear();  // fastText pushes onto the vector it is given without clearing it
+    impl_->ft.predict(impl_->dict->nlabels(), words, scores, 0.0);
+    double best = -1;
+    for (const auto& [log_p, id] : scores) {
+        const double p = std::exp(log_p);
+        const std::string_view kind = impl_->kinds[static_cast<std::size_t>(id)];
+        if (kind.empty()) continue;
+        out.blame += p;
+        if (p > best) {
+            best = p;
+            out.kind = kind;
+        }
+    }
+    out.blame = std::min(out.blame, 1.0);
+    return out;
+}
+
+double blame_model::threshold() const {
+    return impl_->threshold;
+}
+
+const nlohmann::json& blame_model::metadata() const {
+    return impl_->meta;
+}
+
+double choose_threshold(const std::vector<labeled_line>& dev,
+                        const std::vector<double>& scores,
+                        const std::vector<bool>& flagged_by_rules,
+                        double target) {
+    // Candidate thresholds are the scores themselves; from the highest down, the flagged set
+    // only grows, so the lowest one meeting the target is kept.
+    std::vector<std::size_t> order(dev.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return scores[a] > scores[b];
+    });
+    std::size_t tp = 0;
+    std::size_t fp = 0;
+    for (std::size_t i = 0; i < dev.size(); ++i) {
+        if (!flagged_by_rules[i]) continue;
+        (dev[i].blame ? tp : fp) += 1;
+    }
+    double best = 1.0;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        const std::size_t i = order[k];
+        if (!flagged_by_rules[i]) (dev[i].blame ? tp : fp) += 1;
+        // Ties are taken together: a threshold cannot split equal scores.
+        if (k + 1 < order.size() && scores[order[k + 1]] == scores[i]) continue;
+        if (tp + fp > 0 && static_cast<double>(tp) >= target * static_cast<double>(tp + fp))
+            best = scores[i];
+    }
+    return best;
+}
+
+void train_model(const std::vector<labeled_line>& train,
+                 const model_params& params,
+                 const std::string& path) {
+    if (train.empty()) throw model_error("no training lines");
+    // fastText reads its input from a file: one "__label__kind words" line per message, in
+    // an order shuffled with a fixed seed (the corpus is grouped by batch and kind, and SGD
+    // on sorted input learns the last group best).
+    std::vector<std::string> lines;
+    lines.reserve(train.size());
+    for (const auto& l : train) {
+        std::string label = l.blame ? std::string(label_prefix) + l.kind : std::string(ok_label);
+        lines.push_back(label + " " + model_input(l.text) + "\n");
+    }
+    std::mt19937 rng(static_cast<std::mt19937::result_type>(params.seed));
+    for (std::size_t i = lines.size(); i > 1; --i)
+        std::swap(lines[i - 1], lines[rng() % i]);  // Fisher-Yates: std::shuffle is not portable
+
+    const std::string input = path + ".train.txt";
+    {
+        std::ofstream out(input, std::ios::binary | std::ios::trunc);
+        for (const auto& l : lines) out << l;
+        if (!out.flush()) throw model_error(input + ": cannot write");
+    }
+    fasttext::Args a;
+    a.input = input;
+    a.model = fasttext::model_name::sup;
+    a.loss = fasttext::loss_name::softmax;
+    a.dim = params.dim;
+    a.epoch = params.epoch;
+    a.lr = params.lr;
+    a.wordNgrams = params.word_ngrams;
+    a.minn = params.minn;
+    a.maxn = params.maxn;
+    a.bucket = params.bucket;
+    a.minCount = 1;
+    a.thread = 1;
+    a.seed = params.seed;
+    a.verbose = 0;
+    try {
+        fasttext::FastText ft;
+        ft.train(a);
+        fasttext::Args q = a;
+        q.qnorm = true;
+        q.retrain = params.cutoff > 0;
+        q.cutoff = static_cast<std::size_t>(params.cutoff);
+        q.dsub = 2;
+        ft.quantize(q);
+        ft.saveModel(path);
+    } catch (const std::exception& e) {
+        std::remove(input.c_str());
+        throw model_error(path + ": training failed: " + e.what());
+    }
+    std::remove(input.c_str());
+}
+
+void write_sidecar(const std::string& path, json meta) {
+    meta["model_sha256"] = sha256_hex(read_file(path, "model"));
+    std::ofstream out(path + ".json", std::ios::binary | std::ios::trunc);
+    out << meta.dump(2) << "\n";
+    if (!out.flush()) throw model_error(path + ".json: cannot write");
+}
+
+}  // namespace incident_bot

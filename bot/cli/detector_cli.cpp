@@ -21,7 +21,9 @@ std::shared_ptr<const blame_model> load_model(const context& ctx, const options&
 }
 
 blame_detector load_detector(const context& ctx, const options& opts) {
-    return blame_detector(load_rules(ctx, opts), load_model(ctx, opts));
+    blame_detector detector(load_rules(ctx, opts), load_model(ctx, opts));
+    if (auto names = opts.value("names")) detector.set_names(name_set::load_file(*names));
+    return detector;
 }
 
 }  // namespace incident_bot::cli

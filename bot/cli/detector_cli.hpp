@@ -17,7 +17,8 @@ rule_set load_rules(const context& ctx, const options& opts);
 /// Null for "off" (or a build without a model). Throws model_error.
 std::shared_ptr<const blame_model> load_model(const context& ctx, const options& opts);
 
-/// Both, as one detector.
+/// Both, as one detector; with `--names FILE` (one person's name per line), those names
+/// read as people.
 blame_detector load_detector(const context& ctx, const options& opts);
 
 }  // namespace incident_bot::cli

@@ -56,7 +56,7 @@ struct reporter {
 };
 
 int run_lint(context& ctx) {
-    options opts(ctx.args, {"rules", "model", "format", "config"}, {});
+    options opts(ctx.args, {"rules", "model", "names", "format", "config"}, {});
     const std::string format = opts.choice("format", {"text", "json"}, "text");
     std::optional<blame_detector> detector;
     try {
@@ -94,7 +94,7 @@ int run_lint(context& ctx) {
 
 const command_registration registration{{
     "lint",
-    "lint [--rules FILE] [--model FILE|off] [--format text|json] [FILE...|-]",
+    "lint [--rules FILE] [--model FILE|off] [--names FILE] [--format text|json] [FILE...|-]",
     "check post-mortems or any text for blaming language (exit 1 when found)",
     run_lint,
 }};

@@ -114,7 +114,7 @@ int eval_command(context& ctx, const options& opts, const std::string& format) {
 }
 
 int rules_command(context& ctx) {
-    options opts(ctx.args, {"rules", "model", "format", "db", "config"}, {"stats", "eval"});
+    options opts(ctx.args, {"rules", "model", "names", "format", "db", "config"}, {"stats", "eval"});
     const auto format = opts.choice("format", {"table", "json"}, "table");
     if (opts.flag("eval")) {
         if (opts.positional().empty()) throw usage_error("--eval needs corpus files or folders");
@@ -167,7 +167,7 @@ int rules_command(context& ctx) {
 const command_registration reg{
     {"rules",
      "rules [--stats] [--format table|json] [--rules FILE] [--db PATH]\n"
-     "       rules --eval CORPUS... [--model FILE|off] [--format table|json]",
+     "       rules --eval CORPUS... [--model FILE|off] [--names FILE] [--format table|json]",
      "list the blameless-language rules (--stats: nudges and feedback per rule; --eval: "
      "precision and recall per kind on labeled lines)",
      &rules_command}};

@@ -60,7 +60,9 @@ int train_command(context& ctx) {
     const auto output = opts.value("output");
     if (!output) throw usage_error("--output MODEL is required");
     if (opts.positional().empty()) throw usage_error("name at least one corpus file or folder");
-    const double target = number(opts, "precision", 0.95, 0.5, 1);
+    // Above the 0.95: the rules were written against dev misses too, so dev precision
+    // flatters the detector, and the margin keeps the model's share of false alarms small.
+    const double target = number(opts, "precision", 0.97, 0.5, 1);
     try {
         const auto train = read_corpus(opts.positional());
         const model_params params = read_params(opts);
@@ -116,7 +118,7 @@ int train_command(context& ctx) {
 
 const command_registration reg{
     {"train",
-     "train CORPUS... -o MODEL [--dev CORPUS] [--precision 0.95] [--rules FILE]\n"
+     "train CORPUS... -o MODEL [--dev CORPUS] [--precision 0.97] [--rules FILE]\n"
      "       [--dim N] [--epoch N] [--lr X] [--word-ngrams N] [--minn N] [--maxn N]\n"
      "       [--bucket N] [--cutoff N]",
      "train the nudge model from labeled corpus files (config/corpus/LABELING.md)",

@@ -1,6 +1,7 @@
 #include "incident_bot/rules/detector.hpp"
 
 #include <algorithm>
+#include <mutex>
 
 
 namespace incident_bot {
@@ -53,13 +54,39 @@ kind_text text_for_kind(std::string_view category) {
     return kind_texts[0].text;
 }
 
+struct blame_detector::names_slot {
+    mutable std::mutex mutex;
+    std::shared_ptr<const name_set> names;
+};
+
 blame_detector::blame_detector(rule_set rules, std::shared_ptr<const blame_model> model)
-    : rules_(std::move(rules)), model_(std::move(model)) {}
+    : rules_(std::move(rules)), model_(std::move(model)), names_(std::make_shared<names_slot>()) {}
+
+void blame_detector::set_names(std::shared_ptr<const name_set> names) {
+    std::lock_guard lock(names_->mutex);
+    names_->names = std::move(names);
+}
+
+std::shared_ptr<const name_set> blame_detector::names() const {
+    std::lock_guard lock(names_->mutex);
+    return names_->names;
+}
+
+std::optional<std::string> blame_detector::marked(std::string_view text) const {
+    const auto names = this->names();
+    if (!names || names->size() == 0) return std::nullopt;
+    return names->mark(text);
+}
 
 std::vector<finding> blame_detector::scan(std::string_view text) const {
-    auto out = rules_.scan(text);
+    const auto m = marked(text);
+    const std::string_view seen = m ? std::string_view(*m) : text;
+    auto out = rules_.scan(seen);
     if (out.empty())
-        if (auto f = model_finding(text)) out.push_back(std::move(*f));
+        if (auto f = model_finding(seen)) out.push_back(std::move(*f));
+    // Marked names read "@arta": the finding shows what the person wrote.
+    if (m)
+        for (auto& f : out) f.matched = std::string(text.substr(f.offset, f.length));
     return out;
 }
 
@@ -82,6 +109,8 @@ std::optional<finding> blame_detector::model_finding(std::string_view text) cons
 }
 
 detector_verdict blame_detector::judge(std::string_view text) const {
+    const auto m = marked(text);
+    if (m) text = *m;
     detector_verdict v;
     v.by_rules = rules_.flags(text);
     if (model_) {

@@ -207,7 +207,10 @@ std::vector<document_finding> scan_document(const rule_set& rules, std::string_v
 
 std::vector<document_finding> scan_document(const blame_detector& detector,
                                             std::string_view text) {
-    const masked_document doc = mask(text);
+    // Known names are marked before masking; findings quote the document as written.
+    const auto names = detector.names();
+    const std::string marked = names ? names->mark(text) : std::string();
+    const masked_document doc = mask(names ? std::string_view(marked) : text);
     auto out = scan_rules(detector.rules(), text, doc);
     if (!detector.model()) return out;
     // The model reads each prose line as one message (a document of chat lines, or a
@@ -223,7 +226,9 @@ std::vector<document_finding> scan_document(const blame_detector& detector,
         }
         const std::string_view line = text.substr(l.begin, l.end - l.begin);
         if (flagged || doc.code[i] || is_blank(line)) continue;
-        if (auto f = detector.model_finding(line)) {
+        const std::string_view seen =
+            names ? std::string_view(marked).substr(l.begin, l.end - l.begin) : line;
+        if (auto f = detector.model_finding(seen)) {
             f->offset += l.begin;
             out.push_back(locate(doc.lines, text, std::move(*f)));
         }

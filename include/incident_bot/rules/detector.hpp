@@ -14,6 +14,7 @@
 #include "incident_bot/rules/corpus.hpp"
 #include "incident_bot/rules/engine.hpp"
 #include "incident_bot/rules/model.hpp"
+#include "incident_bot/rules/people.hpp"
 
 namespace incident_bot {
 
@@ -28,17 +29,25 @@ struct detector_verdict {
     double score = 0;
 };
 
-/// Rules plus an optional model; immutable, shareable, thread-safe.
+/// Rules plus an optional model and the names of the workspace's people; thread-safe.
+/// Copies share the names, so names learned later reach every copy.
 class blame_detector {
 public:
     explicit blame_detector(rule_set rules, std::shared_ptr<const blame_model> model = nullptr);
+
+    /// From now on, read these names as people (null: none). Any thread.
+    void set_names(std::shared_ptr<const name_set> names);
+
+    /// The names in use (may be null).
+    std::shared_ptr<const name_set> names() const;
 
     /// The rules' findings; when there are none and the model's score reaches its threshold,
     /// one finding spanning the message, with the model's kind and that kind's explanation.
     std::vector<finding> scan(std::string_view text) const;
 
     /// The model's finding for `text`, spanning it without surrounding blanks; nullopt
-    /// without a model or below its threshold.
+    /// without a model or below its threshold. Names are not marked here: pass text that
+    /// went through names()->mark() when they should count.
     std::optional<finding> model_finding(std::string_view text) const;
 
     /// Both stages' verdicts, each computed even when the other fired.
@@ -49,8 +58,13 @@ public:
     const blame_model* model() const { return model_.get(); }
 
 private:
+    struct names_slot;
+    // `text` with known names marked as people, or nullopt when no names are known.
+    std::optional<std::string> marked(std::string_view text) const;
+
     rule_set rules_;
     std::shared_ptr<const blame_model> model_;
+    std::shared_ptr<names_slot> names_;
 };
 
 /// The explanation and rewrite shown for a model finding of `category`.

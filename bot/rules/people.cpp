@@ -1,0 +1,96 @@
+#include "incident_bot/rules/people.hpp"
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <stdexcept>
+
+namespace incident_bot {
+namespace {
+
+// Names that are also everyday words in an incident channel; read as names they would turn
+// "this will fail" or "the page fired" into sentences about people.
+constexpr std::array<std::string_view, 96> everyday_words{
+    "will",   "mark",  "may",    "june",   "april",  "august", "bill",   "rob",    "pat",
+    "grace",  "hope",  "faith",  "joy",    "ray",    "rich",   "art",    "chase",  "drew",
+    "max",    "sunny", "dawn",   "summer", "amber",  "ruby",   "jade",   "rose",   "lily",
+    "iris",   "holly", "ivy",    "jack",   "jay",    "penny",  "sage",   "river",  "sky",
+    "storm",  "miles", "dean",   "earl",   "frank",  "gene",   "guy",    "herb",   "kit",
+    "lane",   "page",  "pierce", "reed",   "rocky",  "rusty",  "sandy",  "sterling", "wade",
+    "ward",   "win",   "don",    "eve",    "ash",    "bay",    "brook",  "cliff",  "dale",
+    "dash",   "doc",   "fox",    "glen",   "hunter", "king",   "major",  "mason",  "price",
+    "rex",    "stone", "trace",  "young",  "case",   "chance", "hall",   "hill",   "cash",
+    "ty",     "nat",   "sol",    "val",    "dev",    "ops",    "lead",   "chip",   "buck",
+    "gray",   "grey",  "white",  "black",  "brown",  "green",
+};
+
+bool is_word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || static_cast<unsigned char>(c) >= 0x80;
+}
+
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Bytes after which a word is part of something else: a link, a mention, a channel, an
+// emoji code, a path or a host name.
+bool attached(char before) {
+    return before == '@' || before == '#' || before == '/' || before == '.' || before == ':' ||
+           before == '<' || before == '|' || before == '^' || before == '=';
+}
+
+}  // namespace
+
+std::shared_ptr<const name_set> name_set::from_names(const std::vector<std::string>& names) {
+    auto out = std::make_shared<name_set>();
+    for (const auto& name : names) {
+        std::size_t i = 0;
+        while (i < name.size()) {
+            while (i < name.size() && !is_word_char(name[i])) ++i;
+            std::string word;
+            for (; i < name.size() && is_word_char(name[i]); ++i) word.push_back(lower(name[i]));
+            const bool everyday =
+                std::find(everyday_words.begin(), everyday_words.end(), word) != everyday_words.end();
+            if (word.size() >= 2 && !everyday) out->words_.insert(std::move(word));
+        }
+    }
+    return out;
+}
+
+std::shared_ptr<const name_set> name_set::load_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error(path + ": cannot open names file");
+    std::vector<std::string> names;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty() && line.front() != '#') names.push_back(line);
+    }
+    if (in.bad()) throw std::runtime_error(path + ": cannot read names file");
+    return from_names(names);
+}
+
+bool name_set::contains(std::string_view word) const {
+    return words_.contains(std::string(word));
+}
+
+std::string name_set::mark(std::string_view text) const {
+    std::string out(text);
+    if (words_.empty()) return out;
+    std::string word;
+    std::size_t i = 0;
+    while (i < out.size()) {
+        if (!is_word_char(out[i])) {
+            ++i;
+            continue;
+        }
+        const std::size_t begin = i;
+        word.clear();
+        for (; i < out.size() && is_word_char(out[i]); ++i) word.push_back(lower(out[i]));
+        if (begin > 0 && attached(out[begin - 1])) continue;
+        if (words_.contains(word)) out[begin] = '@';
+    }
+    return out;
+}
+
+}  // namespace incident_bot

@@ -14,6 +14,7 @@
 #include "incident_bot/app/health.hpp"
 #include "incident_bot/app/incident_app.hpp"
 #include "incident_bot/app/nudge_app.hpp"
+#include "incident_bot/app/people_app.hpp"
 #include "incident_bot/app/timeline_app.hpp"
 #include "incident_bot/rules/detector.hpp"
 #include "incident_bot/slack/socket_mode.hpp"
@@ -37,6 +38,7 @@ struct runtime::impl {
           routes(l),
           timeline(routes, queue, l),
           incidents(routes, queue, api, c.commands, &detector.rules(), l),
+          people(routes, queue, api, detector, l),
           nudges(routes, queue, api, c.nudges, detector, l, c.commands.command),
           client(ioc.get_executor(), c, api, l, [this](envelope e, ack_handle a) {
               routes(std::move(e), a);
@@ -79,6 +81,7 @@ struct runtime::impl {
     dispatcher routes;
     timeline_app timeline;
     incident_app incidents;
+    people_app people;
     nudge_app nudges;
     socket_mode_client client;
     store_gauges gauges;

@@ -6,6 +6,7 @@
 #include <fasttext/fasttext.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -32,6 +33,21 @@ constexpr std::string_view ok_label = "__label__ok";
 constexpr std::string_view label_prefix = "__label__";
 // Longer messages are scored on their first part: the cost per message stays bounded.
 constexpr std::size_t max_model_input = 4096;
+// Shorter messages are not scored: a few words are too little to judge, and the model read
+// "thanks @dana" as sarcasm. Short blame ("who did this") is the rules' to catch.
+constexpr std::size_t min_model_words = 4;
+
+std::size_t word_count(std::string_view tokens) {
+    std::size_t n = 0;
+    bool in_word = false;
+    for (char c : tokens) {
+        const bool word = c != ' ' && (std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+                                       static_cast<unsigned char>(c) >= 0x80 || c == '@');
+        if (word && !in_word) ++n;
+        in_word = c != ' ' && (in_word || word);
+    }
+    return n;
+}
 
 struct view_buf : std::streambuf {
     explicit view_buf(std::string_view s) {
@@ -166,6 +182,7 @@ model_prediction blame_model::predict(std::string_view text) const {
     thread_local std::vector<std::int32_t> labels;
     thread_local fasttext::Predictions scores;
     const std::string line = model_input(text);
+    if (word_count(line) < min_model_words) return {};
     view_buf buf(line);
     std::istream in(&buf);
     impl_->dict->getLine(in, words, labels);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace incident_bot {
@@ -90,6 +91,47 @@ std::string name_set::mark(std::string_view text) const {
         if (begin > 0 && attached(out[begin - 1])) continue;
         if (words_.contains(word)) out[begin] = '@';
     }
+    return out;
+}
+
+std::vector<std::string> people_in_message(const nlohmann::json& event) {
+    std::vector<std::string> out;
+    if (!event.is_object() || event.contains("bot_id")) return out;
+    auto add = [&](std::string id) {
+        const bool user_id = id.size() >= 2 && (id[0] == 'U' || id[0] == 'W');
+        if (user_id && std::find(out.begin(), out.end(), id) == out.end())
+            out.push_back(std::move(id));
+    };
+    if (auto u = event.find("user"); u != event.end() && u->is_string()) add(u->get<std::string>());
+    if (auto t = event.find("text"); t != event.end() && t->is_string()) {
+        const auto& text = t->get_ref<const std::string&>();
+        for (auto at = text.find("<@"); at != std::string::npos; at = text.find("<@", at + 2)) {
+            const auto end = text.find_first_of(">|", at + 2);
+            if (end == std::string::npos) break;
+            add(text.substr(at + 2, end - at - 2));
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> profile_names(const nlohmann::json& users_info) {
+    std::vector<std::string> out;
+    const auto user = users_info.find("user");
+    if (!users_info.is_object() || user == users_info.end() || !user->is_object()) return out;
+    auto add = [&](const nlohmann::json& obj, const char* key) {
+        const auto v = obj.find(key);
+        if (v == obj.end() || !v->is_string()) return;
+        const auto& s = v->get_ref<const std::string&>();
+        if (!s.empty() && s.size() < 200 && std::find(out.begin(), out.end(), s) == out.end())
+            out.push_back(s);
+    };
+    if (const auto profile = user->find("profile"); profile != user->end() && profile->is_object()) {
+        add(*profile, "display_name");
+        add(*profile, "real_name");
+        add(*profile, "first_name");
+    }
+    add(*user, "real_name");
+    add(*user, "name");
     return out;
 }
 

@@ -370,8 +370,18 @@ CREATE TRIGGER timeline_fts_delete AFTER DELETE ON timeline
 END;
 )sql";
 
+// Version 8: people's names from their Slack profiles (users.info), so the nudges read
+// "this is on marta" as being about a person. Erased by forget-user.
+constexpr const char* k_v8 = R"sql(
+CREATE TABLE people (
+    user_id    TEXT    PRIMARY KEY,
+    names      TEXT    NOT NULL,
+    fetched_at INTEGER NOT NULL
+) STRICT;
+)sql";
+
 constexpr migration k_migrations[] = {
-    {1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}, {7, k_v7}};
+    {1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}, {7, k_v7}, {8, k_v8}};
 
 }  // namespace
 

@@ -215,6 +215,11 @@ constexpr const char* count_channel_nudges =
     "SELECT COUNT(*) FROM nudges WHERE channel = ?1 AND created_at >= ?2 AND (?3 IS NULL OR "
     "created_at <= ?3)";
 constexpr const char* count_rule_nudges = "SELECT COUNT(*) FROM nudges WHERE rule_id = ?";
+constexpr const char* remember_person =
+    "INSERT INTO people (user_id, names, fetched_at) VALUES (?1, ?2, ?3) ON CONFLICT (user_id) "
+    "DO UPDATE SET names = ?2, fetched_at = ?3";
+constexpr const char* people = "SELECT user_id, names, fetched_at FROM people ORDER BY user_id";
+constexpr const char* forget_person = "DELETE FROM people WHERE user_id = ?";
 constexpr const char* set_channel = "UPDATE incidents SET channel = ?2 WHERE id = ?1";
 constexpr const char* last_entry_ts =
     "SELECT MAX(ts) FROM timeline WHERE incident_id = ?1 AND (?2 = '' OR kind = ?2)";
@@ -1323,6 +1328,38 @@ std::vector<incident> store::search(std::string_view words, std::size_t limit) {
 
 // ---- additions for commands and reminders ---------------------------------------------------
 
+// Names hold no line breaks (Slack trims profile fields), so they are stored one per line.
+void store::remember_person(const person_names& p) {
+    std::string names;
+    for (const auto& n : p.names) {
+        if (n.empty() || n.find('\n') != std::string::npos) continue;
+        names += (names.empty() ? "" : "\n") + n;
+    }
+    use s(*impl_, sql::remember_person);
+    s->bind(1, p.user);
+    s->bind(2, names);
+    s->bind(3, to_db(p.fetched_at));
+    s->exec();
+}
+
+std::vector<person_names> store::people() {
+    use s(*impl_, sql::people);
+    std::vector<person_names> out;
+    while (s->executeStep()) {
+        person_names p;
+        p.user = s->getColumn(0).getString();
+        const std::string names = s->getColumn(1).getString();
+        for (std::size_t b = 0; b < names.size();) {
+            const auto e = std::min(names.find('\n', b), names.size());
+            p.names.push_back(names.substr(b, e - b));
+            b = e + 1;
+        }
+        p.fetched_at = unix_time(std::chrono::seconds(s->getColumn(2).getInt64()));
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
 void store::set_nudges_enabled(std::string_view user, bool enabled) {
     use s(*impl_, enabled ? sql::opt_in_nudges : sql::opt_out_nudges);
     s->bind(1, std::string(user));
@@ -1473,6 +1510,11 @@ std::vector<std::string> store::integrity_check() {
 
 text_erasure store::forget_user(std::string_view user) {
     const std::string id(user);
+    {
+        use s(*impl_, sql::forget_person);
+        s->bind(1, id);
+        s->exec();
+    }
     return erase_text(*this,
                       *impl_,
                       ops_sql::forget_edits,

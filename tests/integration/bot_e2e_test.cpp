@@ -201,6 +201,76 @@ TEST(BotEndToEnd, WholeIncidentFromDeclareToResolvePostsTheDraft) {
         EXPECT_EQ(r.authorization.rfind("Bearer ", 0), 0u) << r.method;
 }
 
+json message_from(const std::string& id, const std::string& user, const std::string& text) {
+    return {{"type", "event_callback"},
+            {"event_id", id},
+            {"event",
+             {{"type", "message"},
+              {"channel", "C0INC"},
+              {"user", user},
+              {"text", text},
+              {"ts", "1795000100." + id.substr(id.size() - 3) + "000"}}}};
+}
+
+// Issue 14: the bot learns who people are from users.info (authors and mentions, once each),
+// keeps their names in the store, and from then on reads a name as a person: "caused by
+// marta" earns a private nudge only once Marta is known. The names survive a restart.
+TEST(BotEndToEnd, LearnsNamesFromUsersInfoAndReadsThemAsPeople) {
+    fake_slack fake;
+    fake.on("users.info", [](const recorded_request& r) {
+        const bool marta = r.args.dump().find("U0MARTA") != std::string::npos;
+        return json{{"ok", true},
+                    {"user",
+                     {{"id", marta ? "U0MARTA" : "U0BEN"},
+                      {"name", marta ? "marta.ruiz" : "ben"},
+                      {"real_name", marta ? "Marta Ruiz" : "Ben Okafor"},
+                      {"profile", {{"display_name", marta ? "marta" : "ben"}}}}}};
+    });
+    temp_db db;
+    auto cfg = fast_config(fake);
+    cfg.db_path = db.path();
+    log_capture logs;
+    const auto log = logs.make(log_level::info);
+    const std::string blame = "caused by marta, rolling back";
+    {
+        running_bot b(cfg, log);
+        ASSERT_TRUE(fake.wait_for_connections(1, 10s));
+        ack_payload(fake, "slash_commands", slash("declare sev2 Checkout errors"));
+        // Before anyone knows Marta, the same words are only a status update.
+        ASSERT_TRUE(fake.wait_for_ack(fake.send_envelope("events_api", message_from("EvN001", "U0BEN", blame)), 10s));
+        ASSERT_TRUE(fake.wait_for_requests("users.info", 1, 10s));
+        // Marta speaks, and Ben mentions her: one users.info call for her, none again for Ben.
+        fake.send_envelope("events_api", message_from("EvN002", "U0MARTA", "looking at the pool"));
+        fake.send_envelope("events_api", message_from("EvN003", "U0BEN", "thanks <@U0MARTA>"));
+        ASSERT_TRUE(fake.wait_for_requests("users.info", 2, 10s));
+        std::vector<std::string> names;
+        for (int i = 0; i < 200 && names.empty(); ++i) {
+            b.bot.with_store([&](store& s) {
+                for (const auto& p : s.people())
+                    if (p.user == "U0MARTA") names = p.names;
+            });
+            if (names.empty()) std::this_thread::sleep_for(20ms);
+        }
+        EXPECT_EQ(names, (std::vector<std::string>{"marta", "Marta Ruiz", "marta.ruiz"}));
+        EXPECT_TRUE(fake.requests("chat.postEphemeral").empty());
+
+        fake.send_envelope("events_api", message_from("EvN004", "U0BEN", blame));
+        ASSERT_TRUE(fake.wait_for_requests("chat.postEphemeral", 1, 10s));
+        const auto nudge = fake.requests("chat.postEphemeral").front().args;
+        EXPECT_EQ(nudge.value("user", ""), "U0BEN");
+        EXPECT_NE(nudge.dump().find("caused by marta"), std::string::npos) << nudge.dump();
+    }
+    EXPECT_EQ(fake.requests("users.info").size(), 2u);
+    {
+        // After a restart the names come from the store: no new lookups for known people.
+        running_bot b(cfg, log);
+        ASSERT_TRUE(fake.wait_for_connections(1, 10s));
+        fake.send_envelope("events_api", message_from("EvN005", "U0MARTA", blame));
+        ASSERT_TRUE(fake.wait_for_requests("chat.postEphemeral", 2, 10s));
+        EXPECT_EQ(fake.requests("users.info").size(), 2u);
+    }
+}
+
 // Issue 15: Slack may send half of a surrogate pair (a message cut mid-emoji). Such an event
 // is stored once, with U+FFFD in its place, and acked once; a frame no parser reads is
 // still acked when its envelope_id is certain, so Slack stops redelivering it.

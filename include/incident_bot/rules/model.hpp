@@ -65,7 +65,8 @@ public:
     blame_model(const blame_model&) = delete;
     blame_model& operator=(const blame_model&) = delete;
 
-    /// Scores a raw Slack message (mrkdwn). Thread-safe.
+    /// Scores a raw Slack message (mrkdwn); messages of fewer than four words score 0.
+    /// Thread-safe.
     model_prediction predict(std::string_view text) const;
 
     /// Messages whose blame probability reaches this are flagged.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -38,5 +39,13 @@ public:
 private:
     std::unordered_set<std::string> words_;
 };
+
+/// The people a `message` event names: its author and the users it mentions (`<@U…>`),
+/// each once, in order. Bots' messages name nobody.
+std::vector<std::string> people_in_message(const nlohmann::json& event);
+
+/// A `users.info` answer's names: display name, real name, first name and handle, each
+/// once. Empty for a malformed answer.
+std::vector<std::string> profile_names(const nlohmann::json& users_info);
 
 }  // namespace incident_bot

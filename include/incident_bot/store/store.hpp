@@ -264,6 +264,14 @@ struct nudge_votes {
 };
 
 /// What `forget_user` and `purge_resolved_text` erased.
+/// A person's names from their Slack profile (display, real and first names).
+struct person_names {
+    std::string user;
+    std::vector<std::string> names;
+    /// When Slack was asked.
+    unix_time fetched_at{};
+};
+
 struct text_erasure {
     /// Timeline entries whose text was dropped.
     std::int64_t entries = 0;
@@ -293,7 +301,7 @@ struct store_options {
 class store {
 public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 7;
+    static constexpr int schema_version = 8;
     /// Our `PRAGMA application_id` ("IBOT"); other values mean a foreign file.
     static constexpr std::int32_t application_id = 0x49424f54;
 
@@ -439,6 +447,11 @@ public:
     std::chrono::system_clock::time_point now() const;
 
     // Additions for slash commands, reminders and post-mortems.
+
+    /// Stores (or replaces) a person's names.
+    void remember_person(const person_names& p);
+    /// Every person whose names are stored.
+    std::vector<person_names> people();
 
     /// Opts a user out of (enabled = false) or back into blameless-language nudges.
     void set_nudges_enabled(std::string_view user, bool enabled);

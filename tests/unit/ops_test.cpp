@@ -121,9 +121,17 @@ TEST(Ops, ForgetUserErasesTextHistoryAndIndexButKeepsFacts) {
     ASSERT_EQ(s.search("quixotic").size(), 1u);
     ASSERT_EQ(s.search("marmalade").size(), 1u);
 
+    s.remember_person({"U1", {"marta", "Marta Ruiz"}, unix_time(std::chrono::seconds(1762092000))});
+    s.remember_person({"U2", {"Ben Okafor"}, unix_time(std::chrono::seconds(1762092000))});
+    ASSERT_EQ(s.people().size(), 2u);
+    EXPECT_EQ(s.people()[0].names, (std::vector<std::string>{"marta", "Marta Ruiz"}));
+
     const auto erased = s.forget_user("U1");
     EXPECT_EQ(erased.entries, 2);
     EXPECT_EQ(erased.edits, 1);
+    // Their names go too (issue 14: names are kept only to read them as people).
+    ASSERT_EQ(s.people().size(), 1u);
+    EXPECT_EQ(s.people()[0].user, "U2");
 
     EXPECT_TRUE(s.search("quixotic").empty());
     EXPECT_TRUE(s.search("zanzibar").empty());

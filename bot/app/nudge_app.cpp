@@ -97,8 +97,16 @@ void nudge_app::on_block_actions(const envelope& env, const ack_handle& ack) {
         log_.info("nudges", "vote for unknown rule from " + vote->user + " ignored");
         return;
     }
-    executor_.post([this, v = std::move(*vote)](store& s) {
+    // The category comes back from our own block id, but the payload is not ours to trust.
+    const bool example = !vote->message_ts.empty() && !vote->channel.empty() &&
+                         std::find(rule_categories.begin(), rule_categories.end(),
+                                   vote->category) != rule_categories.end();
+    executor_.post([this, example, v = std::move(*vote)](store& s) {
         s.vote_nudge(v.rule_id, v.helpful);
+        // The voted message, kept for `train --with-feedback` (in the store only, never logged).
+        if (example)
+            s.keep_nudge_example(v.channel, v.message_ts, v.rule_id, v.category, v.helpful,
+                                 std::chrono::floor<std::chrono::seconds>(s.now()));
         if (!v.response_url.empty()) {
             asio::co_spawn(api_.get_executor(),
                            replace_nudge(api_, v.response_url, log_),

@@ -132,6 +132,14 @@ int rules_command(context& ctx) {
         const rule_set rules = load_rules(ctx, opts);
         std::vector<rule_row> rows;
         for (const auto& r : rules.rules()) rows.push_back({&r, 0, {}});
+        // The model's nudges and votes are kept under its own id, beside the rules'.
+        const rule model_row{.id = std::string(model_rule_id),
+                             .category = "(any)",
+                             .patterns = {},
+                             .ignore = {},
+                             .why = "the learned second stage, for messages no rule matched",
+                             .suggestions = {}};
+        if (stats && load_model(ctx, opts)) rows.push_back({&model_row, 0, {}});
         if (stats) {
             // Read-only: safe while the bot runs (WAL), and a missing file is an error
             // rather than a new empty database.

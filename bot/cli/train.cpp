@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "cli/detector_cli.hpp"
+#include "cli/store_cli.hpp"
 
 namespace incident_bot::cli {
 namespace {
@@ -54,9 +55,9 @@ int train_command(context& ctx) {
     for (auto& a : ctx.args)
         if (a == "-o") a = "--output";
     options opts(ctx.args,
-                 {"output", "dev", "precision", "rules", "config", "dim", "epoch", "lr",
+                 {"output", "dev", "precision", "rules", "config", "db", "dim", "epoch", "lr",
                   "word-ngrams", "minn", "maxn", "bucket", "cutoff"},
-                 {});
+                 {"with-feedback"});
     const auto output = opts.value("output");
     if (!output) throw usage_error("--output MODEL is required");
     if (opts.positional().empty()) throw usage_error("name at least one corpus file or folder");
@@ -64,7 +65,18 @@ int train_command(context& ctx) {
     // flatters the detector, and the margin keeps the model's share of false alarms small.
     const double target = number(opts, "precision", 0.97, 0.5, 1);
     try {
-        const auto train = read_corpus(opts.positional());
+        auto train = read_corpus(opts.positional());
+        std::size_t feedback = 0;
+        if (opts.flag("with-feedback")) {
+            // Votes on nudges: "helpful" keeps the message as blame of the nudge's kind,
+            // "not helpful" as a fine message. Read-only, so it works while the bot runs.
+            store s(database_path(ctx, opts), open_mode::read_only);
+            for (auto& e : s.nudge_examples()) {
+                train.push_back({e.helpful, e.helpful ? e.category : "none", std::move(e.text),
+                                 "feedback"});
+                ++feedback;
+            }
+        }
         const model_params params = read_params(opts);
         train_model(train, params, *output);
         json meta = {{"format", 1},
@@ -82,6 +94,8 @@ int train_command(context& ctx) {
                        {"cutoff", params.cutoff},
                        {"seed", params.seed}}}};
         write_sidecar(*output, meta);
+        if (opts.flag("with-feedback"))
+            ctx.out << feedback << " lines from nudge feedback in the store\n";
         ctx.out << "trained on " << train.size() << " lines: " << *output << " ("
                 << std::filesystem::file_size(*output) / 1024 << " KiB)\n";
         if (auto dev_path = opts.value("dev")) {
@@ -119,6 +133,7 @@ int train_command(context& ctx) {
 const command_registration reg{
     {"train",
      "train CORPUS... -o MODEL [--dev CORPUS] [--precision 0.97] [--rules FILE]\n"
+     "       [--with-feedback [--db PATH]]\n"
      "       [--dim N] [--epoch N] [--lr X] [--word-ngrams N] [--minn N] [--maxn N]\n"
      "       [--bucket N] [--cutoff N]",
      "train the nudge model from labeled corpus files (config/corpus/LABELING.md)",

@@ -116,6 +116,16 @@ json button(std::string_view label, std::string_view action_id, const std::strin
 
 json mrkdwn(std::string text) { return {{"type", "mrkdwn"}, {"text", std::move(text)}}; }
 
+// The vote buttons' block says which message and kind the nudge was about, so a vote can
+// keep that message as a labeled example ("nudge_feedback:<category>:<ts>"). Slack returns a
+// block's id with every click on it.
+constexpr std::string_view feedback_block = "nudge_feedback";
+
+std::string feedback_block_id(std::string_view category, std::string_view ts) {
+    if (ts.empty() || ts.size() > 40) return std::string(feedback_block);
+    return std::string(feedback_block) + ":" + std::string(category) + ":" + std::string(ts);
+}
+
 }  // namespace
 
 std::optional<nudge_message> nudge_candidate(const json& event, std::string_view bot_user) {
@@ -143,6 +153,7 @@ std::optional<nudge_message> nudge_candidate(const json& event, std::string_view
     m.channel = string_field(event, "channel");
     m.user = string_field(*msg, "user");
     m.text = string_field(*msg, "text");
+    m.ts = string_field(*msg, "ts");
     if (m.channel.empty() || m.user.empty() || m.text.empty()) return std::nullopt;
     if (!bot_user.empty() && m.user == bot_user) return std::nullopt;
     // Only replies go to the thread; a thread parent's nudge belongs in the channel.
@@ -206,7 +217,7 @@ std::string quote_for_mrkdwn(std::string_view text, std::size_t max_bytes) {
     return escape_mrkdwn(plain, max_bytes);
 }
 
-json nudge_blocks(const finding& f, std::string_view opt_out_command) {
+json nudge_blocks(const finding& f, std::string_view opt_out_command, std::string_view message_ts) {
     std::string advice =
         "*You wrote:* \xE2\x80\x9C" + quote_for_mrkdwn(f.matched, quote_budget) + "\xE2\x80\x9D";
     if (!f.suggestion.empty())
@@ -218,7 +229,7 @@ json nudge_blocks(const finding& f, std::string_view opt_out_command) {
            mrkdwn(":seedling: *A thought on wording*\n" + escape_mrkdwn(f.why, why_budget))}},
          {{"type", "section"}, {"text", mrkdwn(std::move(advice))}},
          {{"type", "actions"},
-          {"block_id", "nudge_feedback"},
+          {"block_id", feedback_block_id(f.category, message_ts)},
           {"elements",
            {button("Helpful", nudge_vote_helpful_action, f.rule_id),
             button("Not helpful", nudge_vote_not_helpful_action, f.rule_id)}}},
@@ -239,7 +250,7 @@ json nudge_ephemeral_args(const nudge_message& m,
     json args = {{"channel", m.channel},
                  {"user", m.user},
                  {"text", std::move(text)},
-                 {"blocks", nudge_blocks(f, opt_out_command)}};
+                 {"blocks", nudge_blocks(f, opt_out_command, m.ts)}};
     if (m.thread_ts) args["thread_ts"] = *m.thread_ts;
     return args;
 }
@@ -262,6 +273,12 @@ std::optional<nudge_vote> parse_nudge_vote(const json& payload) {
         if (v.channel.empty())
             v.channel = string_field(payload.value("container", json::object()), "channel_id");
         v.response_url = string_field(payload, "response_url");
+        const std::string block = string_field(a, "block_id");
+        const auto colon = block.rfind(':');
+        if (block.starts_with(std::string(feedback_block) + ":") && colon > feedback_block.size()) {
+            v.category = block.substr(feedback_block.size() + 1, colon - feedback_block.size() - 1);
+            v.message_ts = block.substr(colon + 1);
+        }
         return v;
     }
     return std::nullopt;

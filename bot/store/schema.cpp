@@ -371,13 +371,27 @@ END;
 )sql";
 
 // Version 8: people's names from their Slack profiles (users.info), so the nudges read
-// "this is on marta" as being about a person. Erased by forget-user.
+// "this is on marta" as being about a person; and the messages people voted a nudge on,
+// kept as labeled examples for `train --with-feedback`. Both erased by forget-user, the
+// examples also by purge.
 constexpr const char* k_v8 = R"sql(
 CREATE TABLE people (
     user_id    TEXT    PRIMARY KEY,
     names      TEXT    NOT NULL,
     fetched_at INTEGER NOT NULL
 ) STRICT;
+CREATE TABLE nudge_examples (
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    ts          TEXT    NOT NULL,
+    author      TEXT,
+    rule_id     TEXT    NOT NULL,
+    category    TEXT    NOT NULL,
+    helpful     INTEGER NOT NULL CHECK (helpful IN (0, 1)),
+    text        TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, ts)
+) STRICT;
+CREATE INDEX nudge_examples_author ON nudge_examples (author);
 )sql";
 
 constexpr migration k_migrations[] = {

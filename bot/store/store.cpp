@@ -220,6 +220,18 @@ constexpr const char* remember_person =
     "DO UPDATE SET names = ?2, fetched_at = ?3";
 constexpr const char* people = "SELECT user_id, names, fetched_at FROM people ORDER BY user_id";
 constexpr const char* forget_person = "DELETE FROM people WHERE user_id = ?";
+constexpr const char* keep_nudge_example =
+    "INSERT INTO nudge_examples (incident_id, ts, author, rule_id, category, helpful, text, "
+    "created_at) SELECT t.incident_id, t.ts, t.user_id, ?3, ?4, ?5, t.text, ?6 FROM timeline t "
+    "JOIN incidents i ON i.id = t.incident_id WHERE i.channel = ?1 AND t.ts = ?2 AND t.text IS "
+    "NOT NULL ORDER BY t.incident_id DESC, t.slot LIMIT 1 ON CONFLICT (incident_id, ts) DO "
+    "UPDATE SET rule_id = ?3, category = ?4, helpful = ?5, created_at = ?6";
+constexpr const char* nudge_examples =
+    "SELECT rule_id, category, helpful, text FROM nudge_examples ORDER BY created_at, ts";
+constexpr const char* forget_examples = "DELETE FROM nudge_examples WHERE author = ?";
+constexpr const char* purge_examples =
+    "DELETE FROM nudge_examples WHERE incident_id IN (SELECT id FROM incidents WHERE status = "
+    "'resolved' AND resolved_at < ?1)";
 constexpr const char* set_channel = "UPDATE incidents SET channel = ?2 WHERE id = ?1";
 constexpr const char* last_entry_ts =
     "SELECT MAX(ts) FROM timeline WHERE incident_id = ?1 AND (?2 = '' OR kind = ?2)";
@@ -1328,6 +1340,33 @@ std::vector<incident> store::search(std::string_view words, std::size_t limit) {
 
 // ---- additions for commands and reminders ---------------------------------------------------
 
+bool store::keep_nudge_example(std::string_view channel,
+                               std::string_view ts,
+                               std::string_view rule_id,
+                               std::string_view category,
+                               bool helpful,
+                               unix_time at) {
+    use s(*impl_, sql::keep_nudge_example);
+    s->bind(1, std::string(channel));
+    s->bind(2, std::string(ts));
+    s->bind(3, std::string(rule_id));
+    s->bind(4, std::string(category));
+    s->bind(5, helpful ? 1 : 0);
+    s->bind(6, to_db(at));
+    return s->exec() > 0;
+}
+
+std::vector<nudge_example> store::nudge_examples() {
+    use s(*impl_, sql::nudge_examples);
+    std::vector<nudge_example> out;
+    while (s->executeStep())
+        out.push_back({s->getColumn(0).getString(),
+                       s->getColumn(1).getString(),
+                       s->getColumn(2).getInt() != 0,
+                       s->getColumn(3).getString()});
+    return out;
+}
+
 // Names hold no line breaks (Slack trims profile fields), so they are stored one per line.
 void store::remember_person(const person_names& p) {
     std::string names;
@@ -1510,8 +1549,8 @@ std::vector<std::string> store::integrity_check() {
 
 text_erasure store::forget_user(std::string_view user) {
     const std::string id(user);
-    {
-        use s(*impl_, sql::forget_person);
+    for (const char* forget : {sql::forget_person, sql::forget_examples}) {
+        use s(*impl_, forget);
         s->bind(1, id);
         s->exec();
     }
@@ -1524,6 +1563,11 @@ text_erasure store::forget_user(std::string_view user) {
 
 text_erasure store::purge_resolved_text(unix_time resolved_before) {
     const std::int64_t before = resolved_before.time_since_epoch().count();
+    {
+        use s(*impl_, sql::purge_examples);
+        s->bind(1, before);
+        s->exec();
+    }
     return erase_text(*this,
                       *impl_,
                       ops_sql::purge_edits,

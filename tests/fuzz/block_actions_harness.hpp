@@ -41,7 +41,7 @@ inline void run_block_actions(std::string_view input) {
     f.why = vote->channel;
     f.matched = vote->response_url;
     f.suggestion = vote->user;
-    const nudge_message m{vote->channel, vote->user, vote->response_url, std::nullopt};
+    const nudge_message m{vote->channel, vote->user, vote->response_url, std::nullopt, vote->message_ts};
     (void)nudge_ephemeral_args(m, f).dump();
 }
 

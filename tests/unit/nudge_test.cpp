@@ -307,7 +307,7 @@ TEST(NudgeBlocks, SectionsStayWithinSlackLimitsForHugeText) {
             EXPECT_LE(block["text"]["text"].get<std::string>().size(), 3000u);
         }
     }
-    EXPECT_LE(nudge_ephemeral_args({"C1", "U1", "x", {}}, f)["text"].get<std::string>().size(),
+    EXPECT_LE(nudge_ephemeral_args({"C1", "U1", "x", {}, {}}, f)["text"].get<std::string>().size(),
               4000u);
 }
 
@@ -324,7 +324,7 @@ TEST(NudgeBlocks, QuotesAreEscapedAndCutBetweenCharacters) {
 }
 
 TEST(NudgeBlocks, EphemeralGoesToTheAuthorInTheThread) {
-    nudge_message m{"C1", "U1", "who broke prod?", "1699999999.000001"};
+    nudge_message m{"C1", "U1", "who broke prod?", "1699999999.000001", {}};
     auto args = nudge_ephemeral_args(m, sample_finding());
     EXPECT_EQ(args["channel"], "C1");
     EXPECT_EQ(args["user"], "U1");
@@ -355,6 +355,24 @@ TEST(NudgeVote, ParsesOurButtonsOnly) {
     v = parse_nudge_vote(vote_payload("nudge_vote_not_helpful", "character"));
     ASSERT_TRUE(v);
     EXPECT_FALSE(v->helpful);
+}
+
+// Issue 14: a vote names the message and the kind it was about, so the message can be kept
+// as a labeled example; nudges sent before that carry neither.
+TEST(NudgeVote, ButtonsCarryTheMessageAndKindBack) {
+    nudge_message m{"C1", "U1", "who broke prod?", std::nullopt, "1700000000.000200"};
+    const auto blocks = nudge_ephemeral_args(m, sample_finding())["blocks"];
+    auto p = vote_payload("nudge_vote_not_helpful", sample_finding().rule_id);
+    p["actions"][0]["block_id"] = blocks[2]["block_id"];
+    auto v = parse_nudge_vote(p);
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->message_ts, "1700000000.000200");
+    EXPECT_EQ(v->category, sample_finding().category);
+    p["actions"][0]["block_id"] = "nudge_feedback";
+    v = parse_nudge_vote(p);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->message_ts.empty());
+    EXPECT_TRUE(v->category.empty());
 }
 
 TEST(NudgeVote, MalformedPayloadsAreRefused) {

@@ -121,6 +121,15 @@ TEST(Ops, ForgetUserErasesTextHistoryAndIndexButKeepsFacts) {
     ASSERT_EQ(s.search("quixotic").size(), 1u);
     ASSERT_EQ(s.search("marmalade").size(), 1u);
 
+    const unix_time at(std::chrono::seconds(1762092000));
+    EXPECT_TRUE(s.keep_nudge_example("C1", "1762092001.000100", "model", "sarcasm", false, at));
+    EXPECT_FALSE(s.keep_nudge_example("C1", "1762099999.000100", "model", "sarcasm", true, at));
+    EXPECT_FALSE(s.keep_nudge_example("C9", "1762092001.000100", "model", "sarcasm", true, at));
+    // U1's own message, voted twice: the last vote wins.
+    EXPECT_TRUE(s.keep_nudge_example("C1", "1762092000.000100", "model", "sarcasm", false, at));
+    EXPECT_TRUE(s.keep_nudge_example("C1", "1762092000.000100", "who-broke-it", "whose_fault",
+                                     true, at));
+    ASSERT_EQ(s.nudge_examples().size(), 2u);
     s.remember_person({"U1", {"marta", "Marta Ruiz"}, unix_time(std::chrono::seconds(1762092000))});
     s.remember_person({"U2", {"Ben Okafor"}, unix_time(std::chrono::seconds(1762092000))});
     ASSERT_EQ(s.people().size(), 2u);
@@ -132,6 +141,11 @@ TEST(Ops, ForgetUserErasesTextHistoryAndIndexButKeepsFacts) {
     // Their names go too (issue 14: names are kept only to read them as people).
     ASSERT_EQ(s.people().size(), 1u);
     EXPECT_EQ(s.people()[0].user, "U2");
+    // So do the examples kept from their messages; U2's stays.
+    const auto examples = s.nudge_examples();
+    ASSERT_EQ(examples.size(), 1u);
+    EXPECT_EQ(examples[0].text, "consumer lag is growing");
+    EXPECT_FALSE(examples[0].helpful);
 
     EXPECT_TRUE(s.search("quixotic").empty());
     EXPECT_TRUE(s.search("zanzibar").empty());
@@ -190,6 +204,9 @@ TEST(Ops, PurgeDropsTextOfLongResolvedIncidentsOnly) {
     s.add_entry(said(open_id, "1762092000.000100", "U1", "heron ongoing"));
     s.add_draft(old_id, "# Post-mortem\nThe walrus cache expired.");
     s.record_nudge({.user = "U1", .category = "blame", .rule_id = "r1", .channel = "C1"});
+    const unix_time at = std::chrono::floor<std::chrono::seconds>(now);
+    ASSERT_TRUE(s.keep_nudge_example("C1", "1758000000.000100", "model", "sarcasm", true, at));
+    ASSERT_TRUE(s.keep_nudge_example("C3", "1762092000.000100", "model", "sarcasm", false, at));
 
     const auto erased = s.purge_resolved_text(now - 30 * 24h);
     EXPECT_EQ(erased.entries, 1);
@@ -203,6 +220,9 @@ TEST(Ops, PurgeDropsTextOfLongResolvedIncidentsOnly) {
     EXPECT_EQ(s.search("walrus").size(), 1u);
     EXPECT_EQ(s.get_incident(old_id)->title, "Old outage");
     EXPECT_EQ(s.count_nudges(), 1);
+    // Examples kept from purged incidents go with their text.
+    ASSERT_EQ(s.nudge_examples().size(), 1u);
+    EXPECT_EQ(s.nudge_examples()[0].text, "heron ongoing");
     EXPECT_EQ(s.purge_resolved_text(now - 30 * 24h).entries, 0);
     EXPECT_TRUE(s.integrity_check().empty());
 }

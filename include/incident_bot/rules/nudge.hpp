@@ -30,6 +30,8 @@ struct nudge_message {
     std::string text;
     /// Parent's ts when the message is in a thread (a reply or a thread parent).
     std::optional<std::string> thread_ts;
+    /// The message's own ts (empty when the event lacks it).
+    std::string ts;
 };
 
 /// The message of a `message` event worth checking: a person's plain message, a
@@ -73,9 +75,12 @@ std::optional<finding> settle_nudge(store& s,
 std::string quote_for_mrkdwn(std::string_view text, std::size_t max_bytes);
 
 /// The ephemeral's Block Kit: the explanation, the words that triggered it, the rewrite,
-/// the Helpful / Not helpful buttons and how to opt out with `opt_out_command`. Every
+/// the Helpful / Not helpful buttons (their block naming `message_ts` and the category) and
+/// how to opt out with `opt_out_command`. Every
 /// section's text stays within Slack's 3,000 characters.
-nlohmann::json nudge_blocks(const finding& f, std::string_view opt_out_command = "/incident");
+nlohmann::json nudge_blocks(const finding& f,
+                            std::string_view opt_out_command = "/incident",
+                            std::string_view message_ts = {});
 
 /// `chat.postEphemeral` arguments delivering `f` to the author of `m` only, in its channel
 /// and thread, with a plain-text fallback for notifications.
@@ -95,6 +100,10 @@ struct nudge_vote {
     std::string channel;
     /// Where to replace the nudge (empty when the payload lacks it).
     std::string response_url;
+    /// The nudged message's ts and the finding's category, from the buttons' block (empty
+    /// for nudges sent before they carried them).
+    std::string message_ts;
+    std::string category;
 };
 
 /// Reads a `block_actions` payload; nullopt when no action is one of the nudge buttons or

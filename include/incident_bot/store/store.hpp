@@ -272,6 +272,16 @@ struct person_names {
     unix_time fetched_at{};
 };
 
+/// A message someone voted a nudge on, kept to retrain the model with.
+struct nudge_example {
+    std::string rule_id;
+    /// The finding's category.
+    std::string category;
+    /// "Helpful": the message is a blaming example; "Not helpful": a fine one.
+    bool helpful = false;
+    std::string text;
+};
+
 struct text_erasure {
     /// Timeline entries whose text was dropped.
     std::int64_t entries = 0;
@@ -447,6 +457,17 @@ public:
     std::chrono::system_clock::time_point now() const;
 
     // Additions for slash commands, reminders and post-mortems.
+
+    /// Keeps the text of the message at `ts` in `channel`'s incident timeline as a labeled
+    /// example (the last vote on a message wins). False when the timeline has no such message.
+    bool keep_nudge_example(std::string_view channel,
+                            std::string_view ts,
+                            std::string_view rule_id,
+                            std::string_view category,
+                            bool helpful,
+                            unix_time at);
+    /// Every kept example, oldest first.
+    std::vector<nudge_example> nudge_examples();
 
     /// Stores (or replaces) a person's names.
     void remember_person(const person_names& p);

@@ -8,11 +8,14 @@
 //    /proc/PID/stat, delta over the phase), its RSS, context switches per event (wake-ups),
 //    ack latency p50/p99/max, and the CPU split by thread;
 //  - full speed on one connection: FULL_EVENTS events sent as fast as acks allow, at most
-//    WINDOW unacked; events/s acked, CPU per event, ack p50/p99.
+//    WINDOW unacked; events/s acked, CPU per event, ack p50/p99;
+//  - nudges: NUDGES blaming messages one at a time, each from someone new (the throttle
+//    allows one nudge per person and kind), no rule matching them, so the model decides;
+//    latency from sending the event to the fake Slack receiving chat.postEphemeral.
 // Then the bot is stopped (SIGTERM) and the database checked: every event must be acked once
 // and stored once. The exit status is non-zero when one is lost or stored twice.
 //
-//   bench_net_bot_load [SECONDS=10] [RATE=1000] [FULL_EVENTS=60000] [WINDOW=2000]
+//   bench_net_bot_load [SECONDS=10] [RATE=1000] [FULL_EVENTS=60000] [WINDOW=2000] [NUDGES=200]
 //
 // RATE=0 skips the paced phase, FULL_EVENTS=0 the full-speed one. The fake Slack's own CPU
 // (this process) is printed too, so a reader can tell when the generator is the limit: both
@@ -328,6 +331,7 @@ int main(int argc, char** argv) {
     const int rate = argc > 2 ? std::max(0, std::atoi(argv[2])) : 1000;
     const int full_events = argc > 3 ? std::max(0, std::atoi(argv[3])) : 60000;
     const auto window = static_cast<std::size_t>(argc > 4 ? std::max(1, std::atoi(argv[4])) : 2000);
+    const int nudges = argc > 5 ? std::max(0, std::atoi(argv[5])) : 200;
     const std::string attach = env_or("INCIDENT_BOT_BENCH_ATTACH", "");
     const std::string attach_to = env_or("INCIDENT_BOT_BENCH_ATTACH_TO", "paced");
     const json fixture = load_fixture("sm_events_api_message.json");
@@ -390,6 +394,29 @@ int main(int argc, char** argv) {
         std::printf("full: %d events, window %zu unacked: %.0f events/s acked in %.2f s%s\n", f.events, window,
                     f.events / f.seconds, f.seconds, f.all_acked ? "" : " (NOT ALL ACKED)");
         print_costs("full", f, bot.rss_kib());
+    }
+
+    if (nudges > 0) {
+        std::vector<double> ms;
+        int missing = 0;
+        for (int k = 0; k < nudges; ++k, ++next) {
+            json p = message_callback(fixture, next);
+            p["event"]["user"] = "UNUDGE" + std::to_string(k);
+            p["event"]["text"] = "great, another friday deploy from the platform folks";
+            const std::size_t before = fake.requests("chat.postEphemeral").size();
+            const auto start = std::chrono::steady_clock::now();
+            fake.send_envelope("events_api", std::move(p));
+            if (!fake.wait_for_requests("chat.postEphemeral", before + 1, 5s)) {
+                ++missing;
+                continue;
+            }
+            ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        }
+        std::printf("nudges: %d blaming messages, %d nudged privately: event to chat.postEphemeral "
+                    "p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+                    nudges, nudges - missing, percentile(ms, 0.5), percentile(ms, 0.99),
+                    ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end()));
+        std::fflush(stdout);
     }
 
     // Every event acked once: count the acks per event_id (the fake names the event).

@@ -135,6 +135,7 @@ int rules_command(context& ctx) {
         // The model's nudges and votes are kept under its own id, beside the rules'.
         const rule model_row{.id = std::string(model_rule_id),
                              .category = "(any)",
+                             .trigger = {},
                              .patterns = {},
                              .ignore = {},
                              .why = "the learned second stage, for messages no rule matched",

@@ -1,20 +1,21 @@
 // Rule loading and matching. All patterns of all rules go into one RE2::Set, a single DFA
 // pass that answers "did anything match?" for the common clean message; only on a hit do the
 // individual patterns run again for positions, and the ignore patterns for suppression.
+#include "incident_bot/rules/engine.hpp"
+
+#include <re2/re2.h>
+#include <re2/set.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-#include <re2/re2.h>
-#include <re2/set.h>
-
-#include "incident_bot/rules/engine.hpp"
 #include "rules/normalize.hpp"
 
 namespace incident_bot {
@@ -28,7 +29,10 @@ struct rule_set::impl {
 
     std::vector<rule> rules;
     std::vector<std::string> global_ignore;
-    std::vector<pattern> patterns;  // index = RE2::Set index
+    std::vector<pattern> patterns;
+    // RE2::Set index -> the patterns to run when that entry matches: the pattern itself, or
+    // all of a rule's patterns when the entry is the rule's trigger.
+    std::vector<std::vector<std::size_t>> set_targets;
     // Per rule, its ignore patterns and the top-level ones as one set (null when there are
     // none): one DFA pass per sentence checked.
     std::vector<std::unique_ptr<RE2::Set>> ignores;
@@ -154,8 +158,7 @@ void check_keys(const json& obj,
 }
 
 bool known_category(std::string_view c) {
-    return std::find(rule_categories.begin(), rule_categories.end(), c) !=
-           rule_categories.end();
+    return std::find(rule_categories.begin(), rule_categories.end(), c) != rule_categories.end();
 }
 
 // The bytes that end a sentence, the scope of ignore patterns; the commonest first, so that
@@ -167,9 +170,7 @@ constexpr std::array<bool, 256> boundaries = [] {
     for (char c : boundary_bytes) a[static_cast<unsigned char>(c)] = true;
     return a;
 }();
-bool is_boundary(char c) {
-    return boundaries[static_cast<unsigned char>(c)];
-}
+bool is_boundary(char c) { return boundaries[static_cast<unsigned char>(c)]; }
 
 // The first sentence boundary at or after `from`, or the end of `text`. A flagged message is
 // often one sentence, so this reads to its end: memchr for each boundary byte, each bounded
@@ -277,27 +278,43 @@ rule_set rule_set::parse(std::string_view text, std::string_view source) {
         out.id = string_field(r, "id", where, source);
         where = "rule \"" + out.id + "\"";
         if (!ids.insert(out.id).second) fail(source, where + ": duplicate id");
-        check_keys(r, {"id", "category", "patterns", "ignore", "why", "suggestions"}, where,
+        check_keys(r,
+                   {"id", "category", "trigger", "patterns", "ignore", "why", "suggestions"},
+                   where,
                    source);
         out.category = string_field(r, "category", where, source);
         if (!known_category(out.category)) {
             std::string list;
             for (auto c : rule_categories) list += (list.empty() ? "" : ", ") + std::string(c);
-            fail(source, where + ": unknown category \"" + out.category + "\" (one of " + list +
-                             ")");
+            fail(source,
+                 where + ": unknown category \"" + out.category + "\" (one of " + list + ")");
         }
         out.patterns = string_list(r, "patterns", true, where, source);
         out.ignore = string_list(r, "ignore", false, where, source);
         out.why = string_field(r, "why", where, source);
         out.suggestions = string_list(r, "suggestions", true, where, source);
 
+        if (r.contains("trigger")) out.trigger = string_field(r, "trigger", where, source);
+
         const std::size_t index = p->rules.size();
-        for (const auto& pat : out.patterns) {
-            std::string full = expand(pat, defines, where, source);
-            auto re = compile(full, where, source);
+        auto add_to_set = [&](const std::string& full, const std::string& pat) {
             std::string error;
             if (p->set->Add(full, &error) < 0)
                 fail(source, where + ": bad pattern \"" + pat + "\": " + error);
+            p->set_targets.emplace_back();
+        };
+        // With a trigger, only the trigger joins the shared automaton: rules that compose a
+        // person with a harm would otherwise multiply its states on every word.
+        if (!out.trigger.empty()) {
+            const std::string full = expand(out.trigger, defines, where + " trigger", source);
+            compile(full, where + " trigger", source);
+            add_to_set(full, out.trigger);
+        }
+        for (const auto& pat : out.patterns) {
+            std::string full = expand(pat, defines, where, source);
+            auto re = compile(full, where, source);
+            if (out.trigger.empty()) add_to_set(full, pat);
+            p->set_targets.back().push_back(p->patterns.size());
             p->patterns.push_back({index, std::move(re)});
         }
         p->ignores.push_back(
@@ -317,17 +334,11 @@ rule_set rule_set::load_file(const std::string& path) {
     return parse(text.str(), path);
 }
 
-rule_set rule_set::load_default() {
-    return parse(default_rules_json(), "built-in rules");
-}
+rule_set rule_set::load_default() { return parse(default_rules_json(), "built-in rules"); }
 
-const std::vector<rule>& rule_set::rules() const {
-    return impl_->rules;
-}
+const std::vector<rule>& rule_set::rules() const { return impl_->rules; }
 
-const std::vector<std::string>& rule_set::ignore() const {
-    return impl_->global_ignore;
-}
+const std::vector<std::string>& rule_set::ignore() const { return impl_->global_ignore; }
 
 std::vector<finding> rule_set::scan(std::string_view text) const {
     std::vector<finding> out;
@@ -344,44 +355,46 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
     std::vector<std::pair<std::size_t, std::size_t>>& taken = buf.taken;
     taken.clear();
     for (int h : hits) {
-        const auto& pat = impl_->patterns[static_cast<std::size_t>(h)];
-        const rule& r = impl_->rules[pat.rule_index];
-        std::size_t pos = 0;
-        re2::StringPiece m;
-        // A match starting at the end is empty and never reported, so the search that would
-        // find it (often the last, after a phrase that ends the message) is skipped.
-        while (pos < norm.size() &&
-               pat.re->Match(whole, pos, norm.size(), RE2::UNANCHORED, &m, 1)) {
-            std::size_t b = static_cast<std::size_t>(m.data() - norm.data());
-            std::size_t e = b + m.size();
-            pos = e > b ? e : b + 1;
-            while (b < e && is_trim(norm[b])) ++b;
-            while (e > b && is_trim(norm[e - 1])) --e;
-            if (b == e) continue;
+        for (std::size_t target : impl_->set_targets[static_cast<std::size_t>(h)]) {
+            const auto& pat = impl_->patterns[target];
+            const rule& r = impl_->rules[pat.rule_index];
+            std::size_t pos = 0;
+            re2::StringPiece m;
+            // A match starting at the end is empty and never reported, so the search that would
+            // find it (often the last, after a phrase that ends the message) is skipped.
+            while (pos < norm.size() &&
+                   pat.re->Match(whole, pos, norm.size(), RE2::UNANCHORED, &m, 1)) {
+                std::size_t b = static_cast<std::size_t>(m.data() - norm.data());
+                std::size_t e = b + m.size();
+                pos = e > b ? e : b + 1;
+                while (b < e && is_trim(norm[b])) ++b;
+                while (e > b && is_trim(norm[e - 1])) --e;
+                if (b == e) continue;
 
-            // Overlaps first: they are cheap to test and a claimed span needs no ignore pass.
-            bool overlaps = false;
-            for (const auto& [tb, te] : taken) overlaps = overlaps || (b < te && tb < e);
-            if (overlaps) continue;
+                // Overlaps first: they are cheap to test and a claimed span needs no ignore pass.
+                bool overlaps = false;
+                for (const auto& [tb, te] : taken) overlaps = overlaps || (b < te && tb < e);
+                if (overlaps) continue;
 
-            std::size_t s0 = b;
-            while (s0 > 0 && !is_boundary(norm[s0 - 1])) --s0;
-            const std::size_t s1 = sentence_end(norm, e);
-            const std::string_view sentence = norm.substr(s0, s1 - s0);
-            if (any_match(impl_->ignores[pat.rule_index], sentence)) continue;
-            taken.emplace_back(b, e);
+                std::size_t s0 = b;
+                while (s0 > 0 && !is_boundary(norm[s0 - 1])) --s0;
+                const std::size_t s1 = sentence_end(norm, e);
+                const std::string_view sentence = norm.substr(s0, s1 - s0);
+                if (any_match(impl_->ignores[pat.rule_index], sentence)) continue;
+                taken.emplace_back(b, e);
 
-            // Built in place: each string is constructed once, not defaulted, assigned, moved.
-            const std::size_t offset = std::min<std::size_t>(n.source_begin[b], text.size());
-            const std::size_t end = std::min<std::size_t>(n.source_end[e - 1], text.size());
-            const std::size_t length = end > offset ? end - offset : 0;
-            out.push_back({.rule_id = r.id,
-                           .category = r.category,
-                           .offset = offset,
-                           .length = length,
-                           .matched = std::string(text.substr(offset, length)),
-                           .why = r.why,
-                           .suggestion = r.suggestions.front()});
+                // Built in place: each string is constructed once, not defaulted, assigned, moved.
+                const std::size_t offset = std::min<std::size_t>(n.source_begin[b], text.size());
+                const std::size_t end = std::min<std::size_t>(n.source_end[e - 1], text.size());
+                const std::size_t length = end > offset ? end - offset : 0;
+                out.push_back({.rule_id = r.id,
+                               .category = r.category,
+                               .offset = offset,
+                               .length = length,
+                               .matched = std::string(text.substr(offset, length)),
+                               .why = r.why,
+                               .suggestion = r.suggestions.front()});
+            }
         }
     }
     std::sort(out.begin(), out.end(), [](const finding& a, const finding& b) {
@@ -390,8 +403,6 @@ std::vector<finding> rule_set::scan(std::string_view text) const {
     return out;
 }
 
-bool rule_set::flags(std::string_view text) const {
-    return !scan(text).empty();
-}
+bool rule_set::flags(std::string_view text) const { return !scan(text).empty(); }
 
 }  // namespace incident_bot

@@ -37,6 +37,9 @@ struct rule {
     std::string id;
     /// One of `rule_categories`.
     std::string category;
+    /// Optional RE2 pattern that must match before `patterns` are tried (a cheap prefilter,
+    /// such as the rule's verbs); empty: each pattern is its own prefilter.
+    std::string trigger;
     /// RE2 patterns matched against the normalised text; any match is a finding.
     std::vector<std::string> patterns;
     /// RE2 patterns; a match anywhere in the same sentence as a finding suppresses it.

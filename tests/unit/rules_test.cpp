@@ -290,6 +290,33 @@ TEST(RuleFile, AppliesDefinesAndIgnores) {
     EXPECT_EQ(set.scan("sloppy joe. so sloppy").size(), 1u);
 }
 
+// A trigger gates its rule's patterns: they run only on text it matches, and every pattern
+// of the rule then reports as usual, earlier rules keeping overlapping spans.
+TEST(RuleFile, ATriggerGatesItsRulesPatterns) {
+    auto set = rule_set::parse(
+        rule_file(R"({"id": "harm", "category": "person_attribution", "trigger": "\\b{verb}\\b",
+                      "patterns": ["\\b\\w+ {verb} prod\\b", "\\bthanks to \\w+\\b"],
+                      "why": "w", "suggestions": ["s"]},
+                     {"id": "plain", "category": "character", "patterns": ["\\bsloppy\\b"],
+                      "why": "w", "suggestions": ["s"]})",
+                  R"("define": {"verb": "nuked|wiped"},)"),
+        "team.json");
+    EXPECT_EQ(set.rules()[0].trigger, "\\b{verb}\\b");
+    EXPECT_TRUE(set.rules()[1].trigger.empty());
+    // The second pattern alone does not fire: the trigger did not match.
+    EXPECT_TRUE(set.scan("thanks to dana we are back").empty());
+    const auto f = set.scan("kev nuked prod, thanks to kev. sloppy");
+    ASSERT_EQ(f.size(), 3u);
+    EXPECT_EQ(f[0].matched, "kev nuked prod");
+    EXPECT_EQ(f[1].matched, "thanks to kev");
+    EXPECT_EQ(f[2].rule_id, "plain");
+    EXPECT_THROW(rule_set::parse(rule_file(R"({"id": "r", "category": "character",
+                                               "trigger": "(", "patterns": ["x"], "why": "w",
+                                               "suggestions": ["s"]})"),
+                                 "team.json"),
+                 rules_error);
+}
+
 // An ignore pattern is matched against the finding's sentence alone, so its anchors hold
 // at the sentence's edges, and a match in another sentence does not count.
 TEST(RuleFile, IgnoresWithinTheSentenceAndItsAnchors) {

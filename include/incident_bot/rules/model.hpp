@@ -32,8 +32,8 @@ struct model_prediction {
 
 /// Training settings; the defaults are the ones the shipped model uses.
 struct model_params {
-    int dim = 32;
-    int epoch = 15;
+    int dim = 16;
+    int epoch = 30;
     double lr = 0.2;
     int word_ngrams = 2;
     int minn = 3;

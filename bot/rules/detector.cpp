@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <mutex>
 
-
 namespace incident_bot {
 namespace {
 
@@ -120,6 +119,11 @@ detector_verdict blame_detector::judge(std::string_view text) const {
     return v;
 }
 
+void stage_score::add(const labeled_line& line, bool flagged) {
+    if (flagged) (line.blame ? true_positives : false_positives) += 1;
+    if (line.blame) ++blame_lines;
+}
+
 double stage_score::precision() const {
     const auto flagged = true_positives + false_positives;
     return flagged == 0 ? 1.0 : static_cast<double>(true_positives) / static_cast<double>(flagged);
@@ -140,10 +144,6 @@ evaluation evaluate(const blame_detector& detector, const std::vector<labeled_li
     evaluation out;
     for (auto k : rule_categories) out.kinds.push_back({std::string(k), true});
     for (auto k : ok_kinds) out.kinds.push_back({std::string(k), false});
-    auto count = [](stage_score& s, const labeled_line& l, bool flagged) {
-        if (flagged) (l.blame ? s.true_positives : s.false_positives) += 1;
-        if (l.blame) ++s.blame_lines;
-    };
     for (const auto& l : lines) {
         const auto v = detector.judge(l.text);
         auto k = std::find_if(out.kinds.begin(), out.kinds.end(), [&](const kind_score& s) {
@@ -154,9 +154,9 @@ evaluation evaluate(const blame_detector& detector, const std::vector<labeled_li
         k->by_rules += v.by_rules ? 1 : 0;
         k->by_model += v.by_model ? 1 : 0;
         k->flagged += v.by_rules || v.by_model ? 1 : 0;
-        count(out.rules, l, v.by_rules);
-        count(out.model, l, v.by_model);
-        count(out.combined, l, v.by_rules || v.by_model);
+        out.rules.add(l, v.by_rules);
+        out.model.add(l, v.by_model);
+        out.combined.add(l, v.by_rules || v.by_model);
     }
     std::erase_if(out.kinds, [](const kind_score& k) { return k.lines == 0; });
     return out;

@@ -90,6 +90,8 @@ struct stage_score {
     std::size_t true_positives = 0;
     std::size_t false_positives = 0;
     std::size_t blame_lines = 0;
+    /// Counts one labeled line that this stage did or did not flag.
+    void add(const labeled_line& line, bool flagged);
     double precision() const;
     double recall() const;
     double f1() const;

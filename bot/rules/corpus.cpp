@@ -4,11 +4,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "incident_bot/rules/engine.hpp"
+#include "rules/read_file.hpp"
 
 namespace incident_bot {
 namespace {
@@ -32,15 +31,6 @@ std::string unescape(std::string_view s) {
         }
     }
     return out;
-}
-
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw corpus_error(p.string() + ": cannot open");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw corpus_error(p.string() + ": read error");
-    return text.str();
 }
 
 }  // namespace
@@ -89,7 +79,8 @@ std::vector<labeled_line> read_corpus(const std::vector<std::string>& paths) {
         } else {
             files.emplace_back(path);
         }
-        for (const auto& f : files) parse_corpus(read_file(f), f.string(), out);
+        for (const auto& f : files)
+            parse_corpus(detail::read_file<corpus_error>(f.string(), "corpus file"), f.string(), out);
     }
     return out;
 }

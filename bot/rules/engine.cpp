@@ -10,13 +10,12 @@
 #include <array>
 #include <cctype>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "rules/normalize.hpp"
+#include "rules/read_file.hpp"
 
 namespace incident_bot {
 
@@ -326,12 +325,7 @@ rule_set rule_set::parse(std::string_view text, std::string_view source) {
 }
 
 rule_set rule_set::load_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw rules_error(path + ": cannot open rule file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw rules_error(path + ": cannot read rule file");
-    return parse(text.str(), path);
+    return parse(detail::read_file<rules_error>(path, "rule file"), path);
 }
 
 rule_set rule_set::load_default() { return parse(default_rules_json(), "built-in rules"); }

@@ -12,10 +12,10 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 
 #include "incident_bot/rules/engine.hpp"
 #include "rules/normalize.hpp"
+#include "rules/read_file.hpp"
 
 // The model and its sidecar as built into the binary (bot/rules/builtin_model.S); both
 // empty when the build had no model.
@@ -55,15 +55,6 @@ struct view_buf : std::streambuf {
         setg(p, p, p + s.size());
     }
 };
-
-std::string read_file(const std::string& path, const char* what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw model_error(path + ": cannot open " + what);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw model_error(path + ": cannot read " + what);
-    return text.str();
-}
 
 bool is_word_byte(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '@' || c == '#' ||
@@ -155,8 +146,8 @@ std::shared_ptr<const blame_model> blame_model::load(std::string_view model,
 }
 
 std::shared_ptr<const blame_model> blame_model::load_file(const std::string& path) {
-    const std::string model = read_file(path, "model");
-    const std::string sidecar = read_file(path + ".json", "model sidecar");
+    const std::string model = detail::read_file<model_error>(path, "model");
+    const std::string sidecar = detail::read_file<model_error>(path + ".json", "model sidecar");
     return load(model, sidecar, path);
 }
 
@@ -298,7 +289,7 @@ void train_model(const std::vector<labeled_line>& train,
 }
 
 void write_sidecar(const std::string& path, json meta) {
-    meta["model_sha256"] = sha256_hex(read_file(path, "model"));
+    meta["model_sha256"] = sha256_hex(detail::read_file<model_error>(path, "model"));
     std::ofstream out(path + ".json", std::ios::binary | std::ios::trunc);
     out << meta.dump(2) << "\n";
     if (!out.flush()) throw model_error(path + ".json: cannot write");

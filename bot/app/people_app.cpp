@@ -5,6 +5,11 @@
 #include "incident_bot/rules/people.hpp"
 
 namespace incident_bot {
+namespace {
+
+constexpr auto failed_retry_after = std::chrono::hours(1);
+
+}  // namespace
 
 people_app::people_app(dispatcher& routes,
                        store_executor& executor,
@@ -42,6 +47,8 @@ void people_app::on_message(const envelope& env) {
         for (auto& user : people_in_message(*event)) {
             const auto k = known_.find(user);
             if (k != known_.end() && now - k->second.fetched_at < refresh_after_) continue;
+            const auto failed = retry_at_.find(user);
+            if (failed != retry_at_.end() && now < failed->second) continue;
             if (asking_.insert(user).second) ask.push_back(std::move(user));
         }
     }
@@ -62,10 +69,14 @@ void people_app::learned(const std::string& user, const api_result& r) {
                               "; add the users:read scope so nudges recognise people by name");
             refused_ = true;
         } else {
+            // A deleted user or a rate limit: not again on their every message.
             log_.debug("people", "users.info " + user + ": " + r.error);
+            retry_at_[user] = std::chrono::floor<std::chrono::seconds>(
+                std::chrono::system_clock::now() + failed_retry_after);
         }
         return;
     }
+    retry_at_.erase(user);
     person_names p{user,
                    profile_names(r.body),
                    std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())};

@@ -47,6 +47,8 @@ private:
     std::mutex mutex_;
     std::map<std::string, person_names> known_;
     std::set<std::string> asking_;
+    // People whose lookup failed, and when to try again.
+    std::map<std::string, unix_time> retry_at_;
     // Set when Slack refuses users.info (no users:read scope): the bot stops asking.
     bool refused_ = false;
 };

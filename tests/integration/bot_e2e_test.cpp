@@ -71,15 +71,21 @@ json ack_payload(fake_slack& fake, const std::string& type, json payload) {
     return ack && ack->payload.is_object() ? ack->payload : json::object();
 }
 
+// What every end-to-end test starts from: a database of its own, the bot's config pointed at
+// `fake` with short intervals, and a log the test can read.
+struct bot_setup {
+    explicit bot_setup(const fake_slack& fake) : cfg(fast_config(fake)) { cfg.db_path = db.path(); }
+    temp_db db;
+    config cfg;
+    log_capture logs;
+    logger log = logs.make(log_level::info);
+};
+
 TEST(BotEndToEnd, StoresEachAckedEventExactlyOnceAcrossRestarts) {
     fake_slack fake;
-    temp_db db;
-    auto cfg = fast_config(fake);
-    cfg.db_path = db.path();
-    log_capture logs;
-    const auto log = logs.make(log_level::info);
+    bot_setup s(fake);
     {
-        running_bot b(cfg, log);
+        running_bot b(s.cfg, s.log);
         ASSERT_TRUE(fake.wait_for_connections(1, 10s));
         const auto reply = ack_payload(fake, "slash_commands", slash("declare sev2 Checkout errors"));
         EXPECT_NE(reply.value("text", "").find("declared"), std::string::npos) << reply.dump();
@@ -96,13 +102,13 @@ TEST(BotEndToEnd, StoresEachAckedEventExactlyOnceAcrossRestarts) {
     // A new process on the same file: redeliveries of stored events are still recognised.
     fake_slack fake2;
     auto cfg2 = fast_config(fake2);
-    cfg2.db_path = db.path();
-    running_bot b2(cfg2, log);
+    cfg2.db_path = s.db.path();
+    running_bot b2(cfg2, s.log);
     ASSERT_TRUE(fake2.wait_for_connections(1, 10s));
     for (int i = 90; i < 110; ++i) fake2.send_envelope("events_api", message_event(i), -1, 2);
     ASSERT_TRUE(fake2.wait_for_acks(20, 10s));
     EXPECT_EQ(human_messages(b2.bot), 110u);
-    EXPECT_FALSE(logs.contains("checkout errors are dropping"));  // no message text at info
+    EXPECT_FALSE(s.logs.contains("checkout errors are dropping"));  // no message text at info
 }
 
 // A store that stalls (a checkpoint, a slow disk) must not get events acked before they are
@@ -112,13 +118,9 @@ TEST(BotEndToEnd, HeldWriterDelaysEveryEventAckAndCommandsAnswerThroughResponseU
     fake_slack_options opts;
     opts.redeliver_after = 1500ms;
     fake_slack fake(opts);
-    temp_db db;
-    auto cfg = fast_config(fake);
-    cfg.db_path = db.path();
-    cfg.socket_mode.ack_deadline = 300ms;
-    log_capture logs;
-    const auto log = logs.make(log_level::info);
-    running_bot b(cfg, log);
+    bot_setup s(fake);
+    s.cfg.socket_mode.ack_deadline = 300ms;
+    running_bot b(s.cfg, s.log);
     ASSERT_TRUE(fake.wait_for_connections(1, 10s));
     ack_payload(fake, "slash_commands", slash("declare sev2 Checkout errors"));
     const auto acks_before = fake.acks().size();
@@ -157,13 +159,9 @@ TEST(BotEndToEnd, HeldWriterDelaysEveryEventAckAndCommandsAnswerThroughResponseU
 
 TEST(BotEndToEnd, WholeIncidentFromDeclareToResolvePostsTheDraft) {
     fake_slack fake;
-    temp_db db;
-    auto cfg = fast_config(fake);
-    cfg.db_path = db.path();
-    cfg.web_api.post_message_interval = 10ms;
-    log_capture logs;
-    const auto log = logs.make(log_level::info);
-    running_bot b(cfg, log);
+    bot_setup s(fake);
+    s.cfg.web_api.post_message_interval = 10ms;
+    running_bot b(s.cfg, s.log);
     ASSERT_TRUE(fake.wait_for_connections(1, 10s));
 
     // A command in a channel with no incident says how to declare one.
@@ -226,14 +224,10 @@ TEST(BotEndToEnd, LearnsNamesFromUsersInfoAndReadsThemAsPeople) {
                       {"real_name", marta ? "Marta Ruiz" : "Ben Okafor"},
                       {"profile", {{"display_name", marta ? "marta" : "ben"}}}}}};
     });
-    temp_db db;
-    auto cfg = fast_config(fake);
-    cfg.db_path = db.path();
-    log_capture logs;
-    const auto log = logs.make(log_level::info);
+    bot_setup s(fake);
     const std::string blame = "caused by marta, rolling back";
     {
-        running_bot b(cfg, log);
+        running_bot b(s.cfg, s.log);
         ASSERT_TRUE(fake.wait_for_connections(1, 10s));
         ack_payload(fake, "slash_commands", slash("declare sev2 Checkout errors"));
         // Before anyone knows Marta, the same words are only a status update.
@@ -263,7 +257,7 @@ TEST(BotEndToEnd, LearnsNamesFromUsersInfoAndReadsThemAsPeople) {
     EXPECT_EQ(fake.requests("users.info").size(), 2u);
     {
         // After a restart the names come from the store: no new lookups for known people.
-        running_bot b(cfg, log);
+        running_bot b(s.cfg, s.log);
         ASSERT_TRUE(fake.wait_for_connections(1, 10s));
         fake.send_envelope("events_api", message_from("EvN005", "U0MARTA", blame));
         ASSERT_TRUE(fake.wait_for_requests("chat.postEphemeral", 2, 10s));
@@ -271,17 +265,43 @@ TEST(BotEndToEnd, LearnsNamesFromUsersInfoAndReadsThemAsPeople) {
     }
 }
 
+// A lookup Slack refuses for one person (a deleted account) is not repeated on their every
+// message; a refused scope stops the lookups for everyone.
+TEST(BotEndToEnd, FailedNameLookupsAreNotRepeatedPerMessage) {
+    fake_slack fake;
+    fake.on("users.info", [](const recorded_request& r) {
+        const bool gone = r.args.dump().find("U0GONE") != std::string::npos;
+        return json{{"ok", false}, {"error", gone ? "user_not_found" : "missing_scope"}};
+    });
+    bot_setup s(fake);
+    s.log = s.logs.make(log_level::debug);  // the failed lookup is logged at debug
+    running_bot b(s.cfg, s.log);
+    ASSERT_TRUE(fake.wait_for_connections(1, 10s));
+    ack_payload(fake, "slash_commands", slash("declare sev2 Checkout errors"));
+    const auto say = [&](const char* id, const char* user) {
+        return fake.wait_for_ack(fake.send_envelope("events_api", message_from(id, user, "on it")), 10s);
+    };
+    const auto wait_for_log = [&](std::string_view line) {
+        for (int i = 0; i < 500 && !s.logs.contains(line); ++i) std::this_thread::sleep_for(20ms);
+        return s.logs.contains(line);
+    };
+    ASSERT_TRUE(say("EvF001", "U0GONE"));
+    ASSERT_TRUE(wait_for_log("users.info U0GONE: user_not_found"));
+    for (const char* id : {"EvF002", "EvF003"}) ASSERT_TRUE(say(id, "U0GONE"));
+    ASSERT_TRUE(say("EvF004", "U0BEN"));
+    ASSERT_TRUE(wait_for_log("add the users:read scope"));
+    ASSERT_TRUE(say("EvF005", "U0ANA"));
+    // U0GONE once, U0BEN once; nobody after the scope was refused.
+    EXPECT_EQ(fake.requests("users.info").size(), 2u);
+}
+
 // Issue 15: Slack may send half of a surrogate pair (a message cut mid-emoji). Such an event
 // is stored once, with U+FFFD in its place, and acked once; a frame no parser reads is
 // still acked when its envelope_id is certain, so Slack stops redelivering it.
 TEST(BotEndToEnd, LoneSurrogateEventIsStoredOnceAndAckedOnce) {
     fake_slack fake;
-    temp_db db;
-    auto cfg = fast_config(fake);
-    cfg.db_path = db.path();
-    log_capture logs;
-    const auto log = logs.make(log_level::info);
-    running_bot b(cfg, log);
+    bot_setup s(fake);
+    running_bot b(s.cfg, s.log);
     ASSERT_TRUE(fake.wait_for_connections(1, 10s));
     ack_payload(fake, "slash_commands", slash("declare sev2 Checkout errors"));
 
@@ -317,7 +337,7 @@ TEST(BotEndToEnd, LoneSurrogateEventIsStoredOnceAndAckedOnce) {
             if (e.source == entry_source::message && e.text) stored.push_back(*e.text);
     });
     EXPECT_EQ(stored, std::vector<std::string>{"checkout is back \xEF\xBF\xBD"});
-    EXPECT_TRUE(logs.contains("frame skipped: not valid JSON or not UTF-8"));
+    EXPECT_TRUE(s.logs.contains("frame skipped: not valid JSON or not UTF-8"));
 }
 
 // A plain HTTP/1.0 GET on loopback; returns the whole response (status line, headers, body).
@@ -343,13 +363,9 @@ std::string http_get(unsigned short port, const std::string& path) {
 
 TEST(BotEndToEnd, HealthAndMetricsEndpointAnswersOnLoopback) {
     fake_slack fake;
-    temp_db db;
-    auto cfg = fast_config(fake);
-    cfg.db_path = db.path();
-    cfg.http_listen = "127.0.0.1:0";
-    log_capture logs;
-    const auto log = logs.make(log_level::info);
-    running_bot b(cfg, log);
+    bot_setup s(fake);
+    s.cfg.http_listen = "127.0.0.1:0";
+    running_bot b(s.cfg, s.log);
     const auto port = b.bot.http_port();
     ASSERT_NE(port, 0);
     ASSERT_TRUE(fake.wait_for_connections(1, 10s));

@@ -67,6 +67,38 @@ struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
         ack.ack(std::move(out.reply));
         for (const auto& c : out.follow_ups) send(c);
         if (out.new_channel) create_channel(*out.new_channel, out.new_channel->name, 1);
+        if (out.check_privacy) learn_privacy(*out.check_privacy);
+    }
+
+    // Until Slack answers, the incident counts as private: shown only in its own channel.
+    void learn_privacy(const privacy_check& c) {
+        api.call("conversations.info",
+                 {{"channel", c.channel}},
+                 [self = shared_from_this(), c](const api_result& r) {
+                     const auto ch = r.ok ? r.body.find("channel") : r.body.end();
+                     if (ch == r.body.end() || !ch->is_object() ||
+                         !ch->value("is_private", json()).is_boolean()) {
+                         self->log.warn("incident_app",
+                                        "conversations.info " + c.channel + ": " +
+                                            (r.ok ? "no is_private" : r.error) +
+                                            "; incident #" + std::to_string(c.incident_id) +
+                                            " stays visible in its channel only");
+                         return;
+                     }
+                     const bool is_private = (*ch)["is_private"].get<bool>();
+                     self->queue.post([c, is_private](store& s) {
+                         s.set_incident_private(c.incident_id, is_private);
+                     });
+                 });
+    }
+
+    // Incidents from before privacy was recorded (or whose lookup failed) ask again at start.
+    void learn_unknown_privacy() {
+        queue.post([self = shared_from_this()](store& s) {
+            for (const auto& i : s.list_incidents())
+                if (!i.is_private && !i.channel.starts_with("pending:"))
+                    self->learn_privacy({i.id, i.channel});
+        });
     }
 
     // conversations.create, then (on the store thread) record the channel, invite the
@@ -113,6 +145,8 @@ struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
             return;
         }
         s.set_incident_channel(req.incident_id, channel);
+        // conversations.create makes a public channel (is_private is not passed).
+        s.set_incident_private(req.incident_id, false);
         send({"conversations.invite", {{"channel", channel}, {"users", req.declarer}}, "invite"});
         send({"chat.postMessage", {{"channel", channel}, {"text", req.header}}, "header"});
         send({"chat.postMessage",
@@ -153,6 +187,7 @@ incident_app::incident_app(dispatcher& routes,
                            const rule_set* rules,
                            const logger& log)
     : state_(std::make_shared<state>(queue, api, cfg, rules, log)) {
+    state_->learn_unknown_privacy();
     routes.on_command(cfg.command, [st = state_](const envelope_ptr& env, const ack_handle& ack) {
         auto cmd = parse_slash_command(env->payload);
         if (!cmd) {

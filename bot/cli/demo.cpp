@@ -2,6 +2,7 @@
 // the bundled fake Slack on loopback (TLS with a throwaway CA), runs the real bot against it,
 // plays a short incident (declare, chatter with a blaming line, stage reactions, a pin,
 // status, an action item, resolve), and prints what the bot did and the stored post-mortem.
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -88,6 +89,17 @@ int demo_command(context& ctx) {
     fake_slack fake;
     fake.on("chat.postMessage", [](const testing::recorded_request&) {
         return json{{"ok", true}, {"channel", channel}, {"ts", ts(99)}};
+    });
+    fake.on("conversations.info", [](const testing::recorded_request&) {
+        return json{{"ok", true}, {"channel", {{"id", channel}, {"is_private", false}}}};
+    });
+    // Names for the draft, which names people instead of mentioning them.
+    fake.on("users.info", [](const testing::recorded_request& r) {
+        const auto id = r.args.value("user", std::string());
+        std::string name = id.size() > 2 ? id.substr(2) : id;  // U0ANA: "ana"
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return json{{"ok", true},
+                    {"user", {{"id", id}, {"name", name}, {"profile", {{"display_name", name}}}}}};
     });
     config cfg;
     cfg.app_token = secret("xapp-1-A0001-test");

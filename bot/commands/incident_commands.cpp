@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <set>
 
+#include "incident_bot/commands/access.hpp"
 #include "postmortem/format.hpp"
+#include "postmortem/mentions.hpp"
 
 namespace incident_bot {
 
@@ -121,8 +123,10 @@ class runner {
         return std::move(out_);
     }
 
+    // In-channel posts quote what people typed: a `<!channel>` in a title or note must not
+    // notify the channel again (people mentioned are still told, as the author meant).
     command_outcome announce(std::string text) {
-        out_.reply = reply("in_channel", std::move(text));
+        out_.reply = reply("in_channel", detail::quiet_mentions(text));
         return std::move(out_);
     }
 
@@ -135,7 +139,7 @@ class runner {
     void echo(const std::string& channel, std::string text) {
         out_.follow_ups.push_back({"chat.postMessage",
                                    {{"channel", channel},
-                                    {"text", truncate_utf8(text, k_reply_chars)},
+                                    {"text", truncate_utf8(detail::quiet_mentions(text), k_reply_chars)},
                                     {"unfurl_links", false}},
                                    "echo"});
     }
@@ -187,21 +191,6 @@ class runner {
         return latest;
     }
 
-    // Empty when allowed, else the refusal to send.
-    std::optional<command_outcome> refuse_unless(const std::vector<std::string>& allowed,
-                                                 std::string_view action,
-                                                 std::string_view key) {
-        if (allowed.empty() ||
-            std::find(allowed.begin(), allowed.end(), cmd_.user_id) != allowed.end())
-            return std::nullopt;
-        std::string who;
-        for (std::size_t i = 0; i < allowed.size() && i < 5; ++i)
-            who += (i ? ", " : "") + mention(allowed[i]);
-        return say("Sorry, only some people may " + std::string(action) +
-                   " here (config `commands." + std::string(key) + "`): " + who +
-                   ". Please ask one of them. Notes and actions are open to everyone.");
-    }
-
     void add_command_entry(std::int64_t incident_id, std::string kind, std::string text) {
         timeline_entry e;
         e.incident_id = incident_id;
@@ -216,8 +205,7 @@ class runner {
     // ---- commands -------------------------------------------------------------------------
 
     command_outcome declare() {
-        if (auto no = refuse_unless(cfg_.may_declare, "declare incidents", "may_declare"))
-            return std::move(*no);
+        if (auto no = may_declare(cfg_, cmd_.user_id)) return say(std::move(*no));
         const std::string form = "declare [sev1-sev4] TITLE";
         std::optional<int> sev;
         std::size_t title_from = 1;
@@ -253,6 +241,7 @@ class runner {
         n.channel =
             cfg_.create_channel ? "pending:" + cmd_.user_id + ":" + ts_from_time(now_) : cmd_.channel_id;
         n.declared_at = std::chrono::floor<std::chrono::seconds>(now_);
+        n.declared_by = cmd_.user_id;
         transaction tx(store_);
         const auto inc = store_.create_incident(n);
         add_command_entry(inc.id, "declare", "Incident declared: " + title);
@@ -266,7 +255,10 @@ class runner {
                     : "\nSeverity not set yet: `" + cfg_.command + " severity sev2`";
         text += "\nNext: `" + cfg_.command + " role commander @person` · `" + cfg_.command +
                 " status identified what we know` · `" + cfg_.command + " help`";
-        if (!cfg_.create_channel) return announce(std::move(text));
+        if (!cfg_.create_channel) {
+            out_.check_privacy = privacy_check{inc.id, cmd_.channel_id};
+            return announce(std::move(text));
+        }
 
         const auto day = std::chrono::floor<std::chrono::days>(now_);
         out_.new_channel = channel_request{inc.id,
@@ -314,8 +306,6 @@ class runner {
     }
 
     command_outcome severity() {
-        if (auto no = refuse_unless(cfg_.may_set_severity, "change severity", "may_set_severity"))
-            return std::move(*no);
         const std::string form = "severity sev1|sev2|sev3|sev4";
         if (words_.size() != 2)
             return usage(words_.size() < 2 ? "Which severity? sev1 is the worst, sev4 the mildest."
@@ -328,6 +318,7 @@ class runner {
                          form);
         auto inc = open_incident();
         if (!inc) return say(no_incident_text());
+        if (auto no = may_set_severity(cfg_, *inc, cmd_.user_id)) return say(std::move(*no));
 
         transaction tx(store_);
         if (inc->severity != *sev) store_.set_severity(inc->id, *sev, cmd_.user_id);
@@ -481,17 +472,21 @@ class runner {
             return usage(
                 "`" + std::string(truncate_utf8(words_[1], 40)) + "` isn't an action number.",
                 form);
+        // Outside a private incident's channel its items do not exist, owners included, so
+        // a refusal there reads exactly like an unknown id.
+        const auto none = "There's no action #" + std::to_string(*id) + " that you can see here. `" +
+                          cfg_.command + " actions all` lists them.";
         const auto item = find_action(*id);
-        if (!item)
-            return say("There's no action #" + std::to_string(*id) + ". `" + cfg_.command +
-                       " actions all` lists them.");
+        const auto inc = item ? store_.get_incident(item->incident_id) : std::nullopt;
+        if (!item || !inc) return say(none);
+        if (auto no = may_close_item(cfg_, *item, *inc, {cmd_.user_id, cmd_.channel_id}))
+            return say(inc->visible_in(cmd_.channel_id) ? std::move(*no) : none);
         if (item->done)
             return say("Action #" + std::to_string(*id) + " is already done. Nothing to change.");
         transaction tx(store_);
         store_.complete_action_item(*id);
         tx.commit();
-        if (auto inc = store_.get_incident(item->incident_id);
-            inc && inc->status != incident_status::resolved)
+        if (inc->status != incident_status::resolved)
             echo(inc->channel,
                  ":white_check_mark: Action #" + std::to_string(*id) + " done: " +
                      truncate_utf8(item->text, k_echo_chars) + " (" + mention(cmd_.user_id) + ")");
@@ -524,13 +519,14 @@ class runner {
         }
         const auto today = std::chrono::floor<std::chrono::days>(now_);
         f.today = today;
-        std::set<std::int64_t> in_channel;
-        if (channel)
-            for (const auto& i : store_.list_incidents())
-                if (i.channel == *channel) in_channel.insert(i.id);
+        // Items of private incidents are listed only in their own channel.
+        std::set<std::int64_t> shown;
+        for (const auto& i : store_.list_incidents())
+            if ((!channel || i.channel == *channel) && i.visible_in(cmd_.channel_id))
+                shown.insert(i.id);
         std::vector<action_item> items;
         for (auto& a : store_.list_action_items(f))
-            if (!channel || in_channel.contains(a.incident_id)) items.push_back(std::move(a));
+            if (shown.contains(a.incident_id)) items.push_back(std::move(a));
         if (items.empty()) return say("No matching action items. :tada:");
 
         std::string text = "*" + std::to_string(items.size()) + " action item" +
@@ -553,10 +549,9 @@ class runner {
     }
 
     command_outcome resolve(std::string_view raw_text) {
-        if (auto no = refuse_unless(cfg_.may_resolve, "resolve incidents", "may_resolve"))
-            return std::move(*no);
         auto inc = open_incident();
         if (!inc) return say(no_incident_text());
+        if (auto no = may_resolve(cfg_, *inc, cmd_.user_id)) return say(std::move(*no));
         const std::string text = one_line(raw_text);
 
         transaction tx(store_);
@@ -571,7 +566,8 @@ class runner {
         const auto took =
             resolved.resolved_at.value_or(resolved.declared_at) - resolved.declared_at;
         std::string msg = ":white_check_mark: *Incident #" + std::to_string(inc->id) +
-                          " resolved* after " + format_duration(took) + ": *" + inc->title + "*";
+                          " resolved* by " + mention(cmd_.user_id) + " after " +
+                          format_duration(took) + ": *" + inc->title + "*";
         if (!text.empty()) msg += "\n" + truncate_utf8(text, k_echo_chars);
         msg += "\nThank you, everyone. The post-mortem draft (v" + std::to_string(d->version) +
                ") follows; `" + cfg_.command + " summary`, `impact` and `action` still work here.";
@@ -636,6 +632,11 @@ class runner {
         }
         tx.commit();
         if (mode == "post") {
+            // Versions stored before drafts named people hold mentions that would notify.
+            const detail::name_book names(store_.people());
+            d.markdown = detail::quiet_mentions(d.markdown, [&](std::string_view user) {
+                return names.name(user).value_or("a responder");
+            });
             out_.follow_ups = postmortem_posts(d, *inc, inc->channel);
             return say("Posting draft v" + std::to_string(d.version) + " to the channel.");
         }
@@ -646,7 +647,8 @@ class runner {
     }
 
     command_outcome list() {
-        const auto open = store_.list_incidents(true);
+        auto open = store_.list_incidents(true);
+        std::erase_if(open, [&](const incident& i) { return !i.visible_in(cmd_.channel_id); });
         if (open.empty()) return say("No open incidents. Quiet is good.");
         std::string text = "*Open incidents*\n";
         const auto now_s = std::chrono::floor<std::chrono::seconds>(now_);
@@ -769,7 +771,8 @@ std::vector<api_call> postmortem_posts(const postmortem_draft& d,
                                        std::string_view channel) {
     std::vector<api_call> calls;
     const std::string title = "Post-mortem draft v" + std::to_string(d.version) +
-                              " for incident #" + std::to_string(i.id) + ": " + i.title;
+                              " for incident #" + std::to_string(i.id) + ": " +
+                              detail::quiet_mentions(i.title);
     for (auto& m : to_block_kit_messages(d.markdown, channel, title))
         calls.push_back({"chat.postMessage", std::move(m), "postmortem"});
     return calls;

@@ -1,6 +1,7 @@
 #include "incident_bot/commands/reminders.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "postmortem/format.hpp"
 
@@ -114,15 +115,22 @@ std::vector<api_call> digest_calls(store& s,
     f.scope = action_scope::open;
     f.today = today;
     auto open = s.list_action_items(f);
-    if (!cfg.digest_channel.empty() && !open.empty()) {
+    // The digest channel sees items of private incidents only when it is their own channel;
+    // the owners' own reminders below still cover them.
+    auto listed = open;
+    std::set<std::int64_t> hidden;
+    for (const auto& i : s.list_incidents())
+        if (!i.visible_in(cfg.digest_channel)) hidden.insert(i.id);
+    std::erase_if(listed, [&](const action_item& a) { return hidden.contains(a.incident_id); });
+    if (!cfg.digest_channel.empty() && !listed.empty()) {
         const auto overdue = [&](const action_item& a) { return a.due && *a.due < today; };
         // Overdue first, each group in id order.
-        std::stable_partition(open.begin(), open.end(), overdue);
-        const auto n_overdue = std::count_if(open.begin(), open.end(), overdue);
-        std::string text = ":clipboard: *Action items: " + std::to_string(open.size()) + " open, " +
+        std::stable_partition(listed.begin(), listed.end(), overdue);
+        const auto n_overdue = std::count_if(listed.begin(), listed.end(), overdue);
+        std::string text = ":clipboard: *Action items: " + std::to_string(listed.size()) + " open, " +
                            std::to_string(n_overdue) + " overdue*\n";
-        for (std::size_t i = 0; i < open.size() && i < k_digest_items; ++i) {
-            const auto& a = open[i];
+        for (std::size_t i = 0; i < listed.size() && i < k_digest_items; ++i) {
+            const auto& a = listed[i];
             text += "• #" + std::to_string(a.id) + " " +
                     detail::truncate_utf8(detail::one_line(a.text), 120);
             text += a.owner ? " — <@" + *a.owner + ">" : std::string(" — no owner yet");
@@ -130,8 +138,8 @@ std::vector<api_call> digest_calls(store& s,
             if (overdue(a)) text += " *(overdue)*";
             text += " · incident #" + std::to_string(a.incident_id) + "\n";
         }
-        if (open.size() > k_digest_items)
-            text += "… and " + std::to_string(open.size() - k_digest_items) + " more: `" +
+        if (listed.size() > k_digest_items)
+            text += "… and " + std::to_string(listed.size() - k_digest_items) + " more: `" +
                     cfg.command + " actions open`";
         calls.push_back({"chat.postMessage",
                          {{"channel", cfg.digest_channel}, {"text", text}, {"unfurl_links", false}},

@@ -133,7 +133,8 @@ void apply_commands(commands_config& c, const json& obj) {
         } else if (k == "create_channel") {
             if (!v.is_boolean()) fail(key, "expected true or false");
             c.create_channel = v.get<bool>();
-        } else if (k == "may_declare") c.may_declare = as_string_list(v, key);
+        } else if (k == "admins") c.admins = as_string_list(v, key);
+        else if (k == "may_declare") c.may_declare = as_string_list(v, key);
         else if (k == "may_resolve") c.may_resolve = as_string_list(v, key);
         else if (k == "may_set_severity") c.may_set_severity = as_string_list(v, key);
         else if (k == "commander_reminder_minutes") set_minutes(c.commander_reminder, v, key);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "postmortem/format.hpp"
+#include "postmortem/mentions.hpp"
 
 namespace incident_bot {
 
@@ -18,42 +19,33 @@ using detail::one_line;
 using detail::truncate_utf8;
 using detail::ts_time;
 
-// Who people are in the draft: Slack mentions, or their incident role when names are off.
+// Who people are in the draft. Mentions would notify everyone again each time the draft is
+// posted, so people appear by name (as Slack told the bot), or by incident role when names
+// are off or unknown; broadcasts in quoted text become plain words.
 class people {
   public:
-    people(const incident& i, bool use_roles) : use_roles_(use_roles) {
+    people(store& s, const incident& i, bool use_roles)
+        : use_roles_(use_roles), names_(use_roles ? std::vector<person_names>{} : s.people()) {
         if (i.commander) roles_.emplace(*i.commander, "the commander");
         if (i.comms) roles_.emplace(*i.comms, "the comms lead");
         if (i.scribe) roles_.emplace(*i.scribe, "the scribe");
     }
 
-    std::string name(const std::string& user) const {
-        if (!use_roles_) return "<@" + user + ">";
+    std::string name(std::string_view user) const {
+        if (!use_roles_)
+            if (auto n = names_.name(user)) return *n;
         auto it = roles_.find(user);
         return it != roles_.end() ? it->second : "a responder";
     }
 
-    // Rewrites `<@U123>` and `<@U123|name>` mentions inside message text.
     std::string text(std::string_view in) const {
-        if (!use_roles_) return std::string(in);
-        std::string out;
-        std::size_t pos = 0;
-        while (true) {
-            const auto start = in.find("<@", pos);
-            const auto end = start == std::string_view::npos ? start : in.find('>', start);
-            if (end == std::string_view::npos) break;
-            const auto inner = in.substr(start + 2, end - start - 2);
-            out.append(in.substr(pos, start - pos));
-            out += name(std::string(inner.substr(0, inner.find('|'))));
-            pos = end + 1;
-        }
-        out.append(in.substr(pos));
-        return out;
+        return detail::quiet_mentions(in, [this](std::string_view user) { return name(user); });
     }
 
   private:
     bool use_roles_;
-    std::map<std::string, std::string> roles_;
+    detail::name_book names_;
+    std::map<std::string, std::string, std::less<>> roles_;
 };
 
 // Entries that always make the timeline: what the bot recorded on people's behalf.
@@ -73,7 +65,7 @@ std::string prompt(std::string_view text) { return "_Prompt: " + std::string(tex
 class writer {
   public:
     writer(store& s, const incident& i, const rule_set* rules, const draft_options& o)
-        : store_(s), inc_(i), rules_(rules), opts_(o), people_(i, o.replace_names_with_roles) {}
+        : store_(s), inc_(i), rules_(rules), opts_(o), people_(s, i, o.replace_names_with_roles) {}
 
     postmortem_draft write() {
         timeline_ = store_.list_timeline(inc_.id, timeline_view::human);
@@ -95,6 +87,8 @@ class writer {
         action_items();
         metrics();
         related();
+        // Whatever quoted text is left (titles, related incidents) pings nobody either.
+        out_ = detail::quiet_mentions(out_);
 
         postmortem_draft d;
         d.incident_id = inc_.id;
@@ -343,7 +337,8 @@ class writer {
         std::map<std::int64_t, std::pair<incident, std::vector<std::string>>> hits;
         for (const auto& w : distinctive_words())
             for (auto& other : store_.search(w, 20))
-                if (other.id != inc_.id) {
+                // The draft is read in this incident's channel: no private incident of another.
+                if (other.id != inc_.id && other.visible_in(inc_.channel)) {
                     auto& slot =
                         hits.try_emplace(other.id, other, std::vector<std::string>{}).first->second;
                     slot.second.push_back(w);

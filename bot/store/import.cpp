@@ -76,6 +76,8 @@ struct export_channel {
     std::string title;
     int severity = 3;
     bool archived = false;
+    // Listed in groups.json: a private channel.
+    bool is_private = false;
     std::optional<unix_time> created;
 };
 
@@ -299,6 +301,7 @@ import_summary import_slack_export(store& s,
     for (const char* name : {"channels.json", "groups.json"}) {
         if (!fs::exists(root / name)) continue;
         auto more = read_channels(root, root / name);
+        for (auto& c : more) c.is_private = std::string_view(name) == "groups.json";
         channels.insert(channels.end(), more.begin(), more.end());
     }
     if (!fs::exists(root / "channels.json") && !fs::exists(root / "groups.json"))
@@ -348,6 +351,7 @@ import_summary import_slack_export(store& s,
             n.severity = pc.channel.severity;
             n.channel = pc.channel.id;
             n.declared_at = ts_seconds(pc.messages.front().entry.ts);
+            n.is_private = pc.channel.is_private;
             if (pc.channel.archived) {
                 n.status = incident_status::resolved;
                 n.resolved_at = ts_seconds(pc.messages.back().entry.ts);

@@ -394,8 +394,26 @@ CREATE TABLE nudge_examples (
 CREATE INDEX nudge_examples_author ON nudge_examples (author);
 )sql";
 
-constexpr migration k_migrations[] = {
-    {1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}, {7, k_v7}, {8, k_v8}};
+// Version 9: who declared an incident (they may resolve it) and whether its channel is
+// private (its title, items and timeline are then shown only in that channel). NULL means
+// Slack has not said yet, read as private. The declarer of older incidents is read back from
+// their "declare" timeline entry.
+constexpr const char* k_v9 = R"sql(
+ALTER TABLE incidents ADD COLUMN declared_by TEXT;
+ALTER TABLE incidents ADD COLUMN private INTEGER CHECK (private IN (0, 1));
+UPDATE incidents SET declared_by = (SELECT user_id FROM timeline WHERE incident_id = incidents.id
+    AND kind = 'declare' ORDER BY id LIMIT 1);
+)sql";
+
+constexpr migration k_migrations[] = {{1, k_v1},
+                                      {2, k_v2},
+                                      {3, k_v3},
+                                      {4, k_v4},
+                                      {5, k_v5},
+                                      {6, k_v6},
+                                      {7, k_v7},
+                                      {8, k_v8},
+                                      {9, k_v9}};
 
 }  // namespace
 

@@ -23,7 +23,7 @@ using std::chrono::system_clock;
 // Select lists shared by the row readers below; the column order is what read_* expect.
 #define INCIDENT_COLUMNS                                                                    \
     "id, title, severity, status, channel, declared_at, identified_at, mitigated_at, "      \
-    "resolved_at, summary, impact, commander, comms, scribe"
+    "resolved_at, summary, impact, commander, comms, scribe, declared_by, private"
 // The incident id is not read back: both readers select by it (see read_entry).
 #define ENTRY_COLUMNS "id, ts, thread_ts, kind, source, user_id, text, flags, permalink"
 #define ACTION_COLUMNS "id, incident_id, text, owner, due, status, created_at, done_at"
@@ -49,7 +49,7 @@ constexpr const char* advance_index = "UPDATE fts_progress SET timeline_upto = ?
 
 constexpr const char* insert_incident =
     "INSERT INTO incidents (title, severity, status, channel, declared_at, resolved_at, "
-    "commander) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    "commander, declared_by, private) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* get_incident = "SELECT " INCIDENT_COLUMNS " FROM incidents WHERE id = ?";
 constexpr const char* list_incidents =
     "SELECT " INCIDENT_COLUMNS " FROM incidents WHERE ?1 = 0 OR status <> 'resolved' ORDER BY id";
@@ -233,6 +233,7 @@ constexpr const char* purge_examples =
     "DELETE FROM nudge_examples WHERE incident_id IN (SELECT id FROM incidents WHERE status = "
     "'resolved' AND resolved_at < ?1)";
 constexpr const char* set_channel = "UPDATE incidents SET channel = ?2 WHERE id = ?1";
+constexpr const char* set_private = "UPDATE incidents SET private = ?2 WHERE id = ?1";
 constexpr const char* last_entry_ts =
     "SELECT MAX(ts) FROM timeline WHERE incident_id = ?1 AND (?2 = '' OR kind = ?2)";
 }  // namespace sql
@@ -324,6 +325,8 @@ incident read_incident(const SQLite::Statement& s) {
     i.commander = opt_text(s.getColumn(11));
     i.comms = opt_text(s.getColumn(12));
     i.scribe = opt_text(s.getColumn(13));
+    i.declared_by = opt_text(s.getColumn(14));
+    if (!s.getColumn(15).isNull()) i.is_private = s.getColumn(15).getInt() != 0;
     return i;
 }
 
@@ -778,6 +781,8 @@ incident store::create_incident(const new_incident& n) {
                               : std::nullopt;
     bind_opt(*s, 6, resolved);
     bind_opt(*s, 7, n.commander);
+    bind_opt(*s, 8, n.declared_by);
+    if (n.is_private) s->bind(9, *n.is_private ? 1 : 0);
     try {
         s->exec();
     } catch (const SQLite::Exception& e) {
@@ -794,6 +799,8 @@ incident store::create_incident(const new_incident& n) {
     out.declared_at = declared;
     out.resolved_at = resolved;
     out.commander = n.commander;
+    out.declared_by = n.declared_by;
+    out.is_private = n.is_private;
     return out;
 }
 
@@ -1434,6 +1441,13 @@ bool store::set_incident_channel(std::int64_t id, std::string channel) {
             throw store_error("channel " + channel + " already has an open incident");
         throw;
     }
+}
+
+bool store::set_incident_private(std::int64_t id, bool is_private) {
+    use s(*impl_, sql::set_private);
+    s->bind(1, id);
+    s->bind(2, is_private ? 1 : 0);
+    return s->exec() > 0;
 }
 
 std::optional<std::string> store::last_entry_ts(std::int64_t incident_id, std::string_view kind) {

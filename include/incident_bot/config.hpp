@@ -93,7 +93,13 @@ struct commands_config {
     std::string command = "/incident";
     /// On declare, create `#inc-YYYYMMDD-slug` instead of using the current channel.
     bool create_channel = false;
-    /// Slack user ids allowed to declare, resolve and change severity (empty: everyone).
+    /// Slack user ids of incident admins: they may resolve any incident and close or snooze
+    /// any action item, from anywhere (see the README's permissions table).
+    std::vector<std::string> admins;
+    /// When set, only these people (and admins) may declare, resolve and change severity,
+    /// instead of the defaults: anyone declares; the commander or the declarer resolves
+    /// (anyone in the channel while there is no commander); anyone in the channel changes
+    /// severity.
     std::vector<std::string> may_declare;
     std::vector<std::string> may_resolve;
     std::vector<std::string> may_set_severity;

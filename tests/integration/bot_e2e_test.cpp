@@ -39,9 +39,9 @@ struct running_bot {
     std::thread thread;
 };
 
-json slash(const std::string& text, const std::string& user = "U0ANA") {
+json slash(const std::string& text, const std::string& user = "U0ANA", const std::string& channel = "C0INC") {
     return {{"command", "/incident"}, {"text", text},        {"user_id", user},
-            {"channel_id", "C0INC"},  {"team_id", "T1"},     {"response_url", "https://hooks.invalid/x"}};
+            {"channel_id", channel},  {"team_id", "T1"},     {"response_url", "https://hooks.invalid/x"}};
 }
 
 json message_event(int i) {
@@ -197,6 +197,68 @@ TEST(BotEndToEnd, WholeIncidentFromDeclareToResolvePostsTheDraft) {
     EXPECT_NE(d->markdown.find("Add processor timeout alert"), std::string::npos);
     for (const auto& r : fake.requests())
         EXPECT_EQ(r.authorization.rfind("Bearer ", 0), 0u) << r.method;
+}
+
+// Issue 17: the bot asks Slack whether an incident's channel is private; a private incident
+// and its action items are then shown only in its own channel, and nobody else closes its
+// items from a DM.
+TEST(BotEndToEnd, PrivateChannelIncidentIsShownOnlyInItsChannel) {
+    fake_slack fake;
+    fake.on("conversations.info", [](const recorded_request& r) {
+        return json{{"ok", true},
+                    {"channel", {{"id", r.args.value("channel", "")}, {"is_private", true}}}};
+    });
+    bot_setup s(fake);
+    running_bot b(s.cfg, s.log);
+    ASSERT_TRUE(fake.wait_for_connections(1, 10s));
+    ack_payload(fake, "slash_commands", slash("declare sev1 Merger data room down"));
+    ack_payload(fake, "slash_commands", slash("action Rotate data room keys <@U0BEN>"));
+    ASSERT_TRUE(fake.wait_for_requests("conversations.info", 1, 10s));
+    EXPECT_EQ(fake.requests("conversations.info").front().args.value("channel", ""), "C0INC");
+    std::optional<bool> is_private;
+    for (int i = 0; i < 500 && !is_private; ++i) {
+        b.bot.with_store([&](store& st) { is_private = st.get_incident(1)->is_private; });
+        if (!is_private) std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(is_private, true);
+
+    const auto text_of = [&](json payload) {
+        return ack_payload(fake, "slash_commands", std::move(payload)).value("text", "");
+    };
+    EXPECT_EQ(text_of(slash("list", "U0CAL", "C0OTHER")).find("Merger"), std::string::npos);
+    EXPECT_EQ(text_of(slash("actions all", "U0CAL", "C0OTHER")).find("Rotate"), std::string::npos);
+    EXPECT_NE(text_of(slash("list", "U0CAL")).find("Merger data room down"), std::string::npos);
+    const auto refused = text_of(slash("done 1", "U0CAL", "D0CAL"));
+    EXPECT_NE(refused.find("no action #1"), std::string::npos) << refused;
+    b.bot.with_store([&](store& st) { EXPECT_EQ(st.list_action_items().size(), 1u); });
+    EXPECT_NE(text_of(slash("done 1", "U0BEN", "D0BEN")).find("Marked action #1 done"),
+              std::string::npos);
+}
+
+// Issue 17: a message that pinged the channel is quoted in the draft posted at resolve
+// without pinging it again.
+TEST(BotEndToEnd, DraftQuotesABroadcastWithoutNotifyingAgain) {
+    fake_slack fake;
+    bot_setup s(fake);
+    s.cfg.web_api.post_message_interval = 10ms;
+    running_bot b(s.cfg, s.log);
+    ASSERT_TRUE(fake.wait_for_connections(1, 10s));
+    ack_payload(fake, "slash_commands", slash("declare sev1 Payments failing"));
+    auto alert = message_event(1);
+    alert["event"]["text"] = "<!channel> payments are failing, <!subteam^S0SRE|@sre> please join";
+    // The first report: the draft's timeline quotes it.
+    ASSERT_TRUE(fake.wait_for_ack(fake.send_envelope("events_api", alert), 10s));
+    ack_payload(fake, "slash_commands", slash("resolve processor recovered"));
+    std::string posted;
+    for (int i = 0; i < 500 && posted.find("Contributing factors") == std::string::npos; ++i) {
+        posted.clear();
+        for (const auto& r : fake.requests("chat.postMessage")) posted += r.args.dump();
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_NE(posted.find("Contributing factors"), std::string::npos);
+    EXPECT_NE(posted.find("@channel payments are failing, @sre please join"), std::string::npos)
+        << posted;
+    EXPECT_EQ(posted.find("<!"), std::string::npos);
 }
 
 json message_from(const std::string& id, const std::string& user, const std::string& text) {

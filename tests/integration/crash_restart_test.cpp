@@ -79,14 +79,31 @@ void run_crash_scenario(int seed) {
              {"channel_id", "C0INC"}, {"team_id", "T1"}, {"response_url", "https://hooks.invalid/x"}});
     ASSERT_TRUE(fake.wait_for_ack(declared, 20s));
 
+    // Connections whose process acked an event: each kill waits for one more, so on a loaded
+    // machine a process is not killed before it has served anything.
+    const auto acking_connections = [&] {
+        std::set<int> out;
+        for (const auto& a : fake.acks())
+            if (!a.event_id.empty()) out.insert(a.connection);
+        return out.size();
+    };
+    const auto wait_for_acking = [&](std::size_t n) {
+        const auto until = std::chrono::steady_clock::now() + 30s;
+        while (acking_connections() < n && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(5ms);
+        return acking_connections() >= n;
+    };
+
     event_stream stream(fake, seed);
     std::uniform_int_distribution<int> delay_ms(50, 600);
     for (int crash = 0; crash < 2; ++crash) {
+        ASSERT_TRUE(wait_for_acking(crash + 1));
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
         kill(bot->pid, SIGKILL);
         bot->finish();
         bot = start_bot();
     }
+    ASSERT_TRUE(wait_for_acking(3));
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
     stream.stop();
     // Redeliveries drain the envelopes that died with a process (or Slack gives up on them).
@@ -105,12 +122,8 @@ void run_crash_scenario(int seed) {
         EXPECT_EQ(s.integrity_check(), std::vector<std::string>{});
     }
     std::set<std::string> acked;
-    std::set<int> acking_connections;
     for (const auto& a : fake.acks())
-        if (!a.event_id.empty()) {
-            acked.insert(a.event_id);
-            acking_connections.insert(a.connection);
-        }
+        if (!a.event_id.empty()) acked.insert(a.event_id);
     ASSERT_GT(acked.size(), 0u);
     for (const auto& event_id : acked) {
         const int i = std::stoi(event_id.substr(event_id.find('x') + 1));
@@ -119,7 +132,7 @@ void run_crash_scenario(int seed) {
     for (const auto& [ts, rows] : stored) EXPECT_EQ(rows, 1) << ts;
     EXPECT_LE(stored.size(), static_cast<std::size_t>(stream.sent()));
     // Each of the three processes acked events of its own.
-    EXPECT_GE(acking_connections.size(), 3u);
+    EXPECT_GE(acking_connections(), 3u);
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
 }
 

@@ -26,6 +26,16 @@ class Commands : public ::testing::Test {
 
     std::string reply_text(const command_outcome& o) { return o.reply["text"].get<std::string>(); }
 
+    // What Slack said about the incident's channel (unknown reads as private).
+    void set_private(std::int64_t id, bool is_private) { db.set_incident_private(id, is_private); }
+
+    // The text of every follow-up post, one after the other.
+    static std::string posted(const command_outcome& o) {
+        std::string all;
+        for (const auto& c : o.follow_ups) all += c.args.dump() + "\n";
+        return all;
+    }
+
     // Entries and action items: what a refused command must leave untouched.
     std::size_t rows() {
         std::size_t n = 0;
@@ -42,14 +52,21 @@ class Commands : public ::testing::Test {
 };
 
 TEST_F(Commands, WholeIncidentFromDeclareToResolve) {
+    db.remember_person({"U3", {"chen"}, std::chrono::floor<std::chrono::seconds>(*clock.now)});
     auto o = run("declare sev2 Checkout errors in EU");
     EXPECT_EQ(o.reply["response_type"], "in_channel");
     EXPECT_NE(reply_text(o).find("Incident #1 declared"), std::string::npos);
     EXPECT_TRUE(o.follow_ups.empty());
+    // The wiring asks Slack whether the channel is private; until then it counts as private.
+    ASSERT_TRUE(o.check_privacy);
+    EXPECT_EQ(o.check_privacy->incident_id, 1);
+    EXPECT_EQ(o.check_privacy->channel, "C1");
     auto inc = db.find_open_incident("C1");
     ASSERT_TRUE(inc);
     EXPECT_EQ(inc->title, "Checkout errors in EU");
     EXPECT_EQ(inc->severity, 2);
+    EXPECT_EQ(inc->declared_by, "U1");
+    EXPECT_FALSE(inc->is_private);
 
     clock.advance(std::chrono::minutes(5));
     o = run("role commander <@U2|dana>");
@@ -83,7 +100,7 @@ TEST_F(Commands, WholeIncidentFromDeclareToResolve) {
     clock.advance(std::chrono::minutes(15));
     o = run("resolve Error rate back to baseline");
     EXPECT_EQ(o.reply["response_type"], "in_channel");
-    EXPECT_NE(reply_text(o).find("resolved* after 50m"), std::string::npos);
+    EXPECT_NE(reply_text(o).find("resolved* by <@U1> after 50m"), std::string::npos);
     ASSERT_FALSE(o.follow_ups.empty());
     for (const auto& c : o.follow_ups) {
         EXPECT_EQ(c.method, "chat.postMessage");
@@ -130,7 +147,7 @@ TEST_F(Commands, WholeIncidentFromDeclareToResolve) {
     }
     EXPECT_NE(d->markdown.find("12% of EU checkouts"), std::string::npos);
     EXPECT_NE(d->markdown.find("Add a canary"), std::string::npos);
-    EXPECT_NE(d->markdown.find("Note from <@U3>: Rolled back the gateway config"),
+    EXPECT_NE(d->markdown.find("Note from @chen: Rolled back the gateway config"),
               std::string::npos);
 
     // After resolve, the channel's latest incident still takes actions and shows its draft.
@@ -248,28 +265,154 @@ TEST_F(Commands, AuthorisationRefusalsComeFromConfig) {
     cfg.may_resolve = {"UBOSS", "ULEAD"};
     cfg.may_set_severity = {"ULEAD"};
     auto o = run("declare sev2 Outage", "U1");
-    EXPECT_NE(reply_text(o).find("only some people may declare incidents"), std::string::npos);
+    EXPECT_NE(reply_text(o).find("can't declare incidents"), std::string::npos);
     EXPECT_NE(reply_text(o).find("commands.may_declare"), std::string::npos);
     EXPECT_NE(reply_text(o).find("<@UBOSS>"), std::string::npos);
     EXPECT_TRUE(db.list_incidents().empty());
 
     run("declare sev2 Outage", "UBOSS");
     o = run("severity sev1", "UBOSS");
-    EXPECT_NE(reply_text(o).find("may change severity"), std::string::npos);
+    EXPECT_NE(reply_text(o).find("can't change the severity of incident #1"), std::string::npos);
+    EXPECT_NE(reply_text(o).find("<@ULEAD> (config `commands.may_set_severity`)"),
+              std::string::npos);
     EXPECT_EQ(db.get_incident(1)->severity, 2);
+    // The list replaces the default (anyone while there is no commander).
     o = run("resolve", "U1");
-    EXPECT_NE(reply_text(o).find("may resolve incidents"), std::string::npos);
+    EXPECT_NE(reply_text(o).find("can't resolve incident #1"), std::string::npos);
     o = run("status resolved all good", "U1");
-    EXPECT_NE(reply_text(o).find("may resolve incidents"), std::string::npos);
+    EXPECT_NE(reply_text(o).find("can't resolve incident #1"), std::string::npos);
     EXPECT_EQ(db.get_incident(1)->status, incident_status::investigating);
 
-    // Anyone may add notes and actions.
+    // Anyone in the channel may add notes and actions; admins may do what the lists allow.
     EXPECT_EQ(run("note seen in logs", "U1").follow_ups.size(), 1u);
     EXPECT_EQ(run("action add alert", "U1").follow_ups.size(), 1u);
     EXPECT_EQ(run("severity sev1", "ULEAD").follow_ups.size(), 1u);
+    cfg.admins = {"UADMIN"};
+    EXPECT_EQ(run("severity sev2", "UADMIN").follow_ups.size(), 1u);
     o = run("resolve", "ULEAD");
     EXPECT_EQ(o.reply["response_type"], "in_channel");
     EXPECT_EQ(db.get_incident(1)->status, incident_status::resolved);
+}
+
+TEST_F(Commands, ResolveIsForTheCommanderTheDeclarerAndAdmins) {
+    run("declare sev2 Checkout errors", "U1", "C1");
+    run("role commander <@U2>", "U1", "C1");
+    const auto before = rows();
+    auto o = run("resolve all good", "U5", "C1");
+    EXPECT_EQ(o.reply["response_type"], "ephemeral");
+    EXPECT_NE(reply_text(o).find("can't resolve incident #1"), std::string::npos);
+    EXPECT_NE(reply_text(o).find("the commander <@U2> or the declarer <@U1>"),
+              std::string::npos)
+        << reply_text(o);
+    EXPECT_TRUE(o.follow_ups.empty());
+    EXPECT_EQ(rows(), before);
+    EXPECT_EQ(db.get_incident(1)->status, incident_status::investigating);
+    EXPECT_EQ(run("resolve", "U2", "C1").reply["response_type"], "in_channel");
+
+    // Admins resolve anything; the declarer too.
+    cfg.admins = {"UADMIN"};
+    run("declare sev3 Search slow", "U1", "C2");
+    run("role commander <@U2>", "U1", "C2");
+    EXPECT_NE(reply_text(run("resolve", "U5", "C2")).find("or incident admins"),
+              std::string::npos);
+    EXPECT_EQ(run("resolve", "UADMIN", "C2").reply["response_type"], "in_channel");
+    run("declare sev3 Queue lag", "U1", "C3");
+    run("role commander <@U2>", "U1", "C3");
+    EXPECT_EQ(run("resolve", "U1", "C3").reply["response_type"], "in_channel");
+
+    // No commander yet: anyone in the channel, and the announcement says who.
+    run("declare sev4 Typo on status page", "U1", "C4");
+    o = run("resolve fixed", "U7", "C4");
+    EXPECT_EQ(o.reply["response_type"], "in_channel");
+    EXPECT_NE(reply_text(o).find("resolved* by <@U7>"), std::string::npos);
+}
+
+TEST_F(Commands, DoneIsForTheOwnerTheCommanderAndAdminsFromAnywhere) {
+    run("declare sev2 Checkout errors", "U1", "C1");
+    set_private(1, false);
+    run("role commander <@U2>", "U1", "C1");
+    run("action Fix the alert <@U3>", "U1", "C1");  // #1
+    run("action Unowned follow-up", "U1", "C1");    // #2
+    const auto open = [&] { return db.list_action_items().size(); };
+
+    // Closing someone else's item from a DM (ids are sequential) is refused, privately.
+    auto o = run("done 1", "U9", "D9");
+    EXPECT_EQ(o.reply["response_type"], "ephemeral");
+    EXPECT_NE(reply_text(o).find("can't close action #1"), std::string::npos);
+    EXPECT_NE(reply_text(o).find("its owner <@U3> or the commander <@U2>"), std::string::npos);
+    EXPECT_TRUE(o.follow_ups.empty());
+    EXPECT_EQ(open(), 2u);
+    EXPECT_NE(reply_text(run("done 1", "U9", "C1")).find("can't close"), std::string::npos);
+    EXPECT_NE(reply_text(run("done 2", "U9", "D9")).find("anyone in the incident's channel"),
+              std::string::npos);
+    EXPECT_EQ(open(), 2u);
+
+    EXPECT_NE(reply_text(run("done 2", "U9", "C1")).find("Marked action #2 done"),
+              std::string::npos);
+    EXPECT_NE(reply_text(run("done 1", "U3", "D3")).find("Marked action #1 done"),
+              std::string::npos);
+    EXPECT_EQ(open(), 0u);
+
+    // A private incident's items do not exist outside its channel: the refusal reads like
+    // an unknown id and names nobody.
+    run("declare sev1 Secret merger site down", "U1", "G5");
+    set_private(2, true);
+    run("action Rotate the merger keys <@U3>", "U1", "G5");  // #3
+    const auto hidden = reply_text(run("done 3", "U9", "D9"));
+    auto unknown = reply_text(run("done 99", "U9", "D9"));
+    unknown.replace(unknown.find("#99"), 3, "#3");
+    EXPECT_EQ(hidden, unknown);
+    EXPECT_EQ(hidden.find("<@U3>"), std::string::npos);
+    EXPECT_EQ(open(), 1u);
+    cfg.admins = {"UADMIN"};
+    EXPECT_NE(reply_text(run("done 3", "UADMIN", "D1")).find("Marked action #3 done"),
+              std::string::npos);
+}
+
+TEST_F(Commands, PrivateIncidentsAreShownOnlyInTheirOwnChannel) {
+    run("declare sev2 Public checkout outage", "U1", "C1");
+    run("action Add checkout canary", "U1", "C1");
+    run("declare sev1 Secret merger site down", "U1", "G2");
+    run("action Rotate merger keys", "U1", "G2");
+    run("declare sev3 Not known yet", "U1", "C3");  // Slack has not said: private
+    set_private(1, false);
+    set_private(2, true);
+
+    auto text = reply_text(run("list", "U9", "C9"));
+    EXPECT_NE(text.find("Public checkout outage"), std::string::npos);
+    EXPECT_EQ(text.find("merger"), std::string::npos);
+    EXPECT_EQ(text.find("Not known yet"), std::string::npos);
+    text = reply_text(run("list", "U9", "G2"));
+    EXPECT_NE(text.find("Public checkout outage"), std::string::npos);
+    EXPECT_NE(text.find("Secret merger site down"), std::string::npos);
+
+    text = reply_text(run("actions all", "U9", "C9"));
+    EXPECT_NE(text.find("Add checkout canary"), std::string::npos);
+    EXPECT_EQ(text.find("merger"), std::string::npos);
+    EXPECT_NE(reply_text(run("actions all <#G2>", "U9", "C9")).find("No matching"),
+              std::string::npos);
+    EXPECT_NE(reply_text(run("actions all", "U9", "G2")).find("Rotate merger keys"),
+              std::string::npos);
+}
+
+TEST_F(Commands, PostsQuoteBroadcastsWithoutNotifyingAgain) {
+    auto o = run("declare sev2 <!channel> checkout down", "U1", "C1");
+    EXPECT_EQ(reply_text(o).find("<!channel>"), std::string::npos);
+    EXPECT_NE(reply_text(o).find("@channel checkout down"), std::string::npos);
+    o = run("note <!here> rolled back, <@U4> please watch", "U1", "C1");
+    EXPECT_EQ(posted(o).find("<!here>"), std::string::npos);
+    // People named in a note are told, as its author meant.
+    EXPECT_NE(posted(o).find("@here rolled back, <@U4> please watch"), std::string::npos);
+
+    // A draft stored before drafts named people is posted without its mentions.
+    db.remember_person({"U3", {"chen"}, std::chrono::floor<std::chrono::seconds>(*clock.now)});
+    db.add_draft(1, "# Draft\n\n<@U3> rolled back; <!everyone> saw it; <@U8> paged\n");
+    o = run("postmortem post", "U1", "C1");
+    ASSERT_FALSE(o.follow_ups.empty());
+    EXPECT_EQ(posted(o).find("<@"), std::string::npos) << posted(o);
+    EXPECT_EQ(posted(o).find("<!"), std::string::npos) << posted(o);
+    EXPECT_NE(posted(o).find("@chen rolled back; @everyone saw it; a responder paged"),
+              std::string::npos);
 }
 
 TEST_F(Commands, SeverityConfirmationIsRecordedEvenWhenUnchanged) {
@@ -295,6 +438,8 @@ TEST_F(Commands, ActionsListAcrossIncidentsWithFilters) {
     run("declare sev3 Two", "U1", "C2");
     run("action Beta <@U8>", "U1", "C2");
     run("action Gamma <@U7>", "U1", "C2");
+    set_private(1, false);
+    set_private(2, false);
     clock.advance(std::chrono::days(3));
 
     auto text = reply_text(run("actions", "U9", "C9"));
@@ -327,6 +472,8 @@ TEST_F(Commands, ListShowsOpenIncidents) {
     run("declare sev1 Database down", "U1", "C1");
     run("role commander <@U4>", "U1", "C1");
     run("declare sev3 Flaky test env", "U1", "C2");
+    set_private(1, false);
+    set_private(2, false);
     const auto text = reply_text(run("list", "U2", "C3"));
     EXPECT_NE(text.find("#1 SEV1 investigating — Database down in <#C1>"), std::string::npos);
     EXPECT_NE(text.find("commander <@U4>"), std::string::npos);
@@ -413,13 +560,14 @@ config load_with(const temp_dir& dir, const std::string& body) {
 TEST(CommandsConfig, ParsesTheCommandsSection) {
     temp_dir dir;
     const auto c = load_with(dir, R"({"commands": {
-        "command": "/inc", "create_channel": true, "may_declare": ["U1", "U2"],
+        "command": "/inc", "create_channel": true, "admins": ["UA"], "may_declare": ["U1", "U2"],
         "may_resolve": ["U1"], "may_set_severity": [], "commander_reminder_minutes": 5,
         "severity_reminder_minutes": 0, "status_reminder_minutes": 20,
         "idle_reminder_minutes": 720, "digest_time": "08:30", "digest_channel": "C9",
         "replace_names_with_roles": true}})");
     EXPECT_EQ(c.commands.command, "/inc");
     EXPECT_TRUE(c.commands.create_channel);
+    EXPECT_EQ(c.commands.admins, std::vector<std::string>{"UA"});
     EXPECT_EQ(c.commands.may_declare, (std::vector<std::string>{"U1", "U2"}));
     EXPECT_EQ(c.commands.may_resolve, std::vector<std::string>{"U1"});
     EXPECT_TRUE(c.commands.may_set_severity.empty());

@@ -89,6 +89,23 @@ TEST(Import, BuildsOneIncidentPerChannelFromTheSampleExport) {
     EXPECT_EQ(s.search("indexer OOM")[0].id, incidents[1].id);
 }
 
+TEST(Import, ChannelsFromGroupsJsonArePrivateIncidents) {
+    temp_dir dir;
+    const auto root = copy_sample(dir);
+    auto channels = nlohmann::json::parse(std::ifstream(root / "channels.json"));
+    ASSERT_EQ(channels.size(), 2u);
+    std::ofstream(root / "groups.json") << nlohmann::json::array({channels[1]}).dump();
+    channels.erase(1);
+    std::ofstream(root / "channels.json") << channels.dump();
+    store s(dir.file("bot.db"));
+    import_slack_export(s, root);
+    const auto incidents = s.list_incidents();
+    ASSERT_EQ(incidents.size(), 2u);
+    EXPECT_EQ(incidents[0].is_private, false);
+    EXPECT_EQ(incidents[1].is_private, true);
+    EXPECT_FALSE(incidents[1].visible_in("C0AINC1001"));
+}
+
 TEST(Import, SecondRunAddsNothing) {
     temp_dir dir;
     store s(dir.file("bot.db"));

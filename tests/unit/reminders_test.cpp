@@ -116,6 +116,7 @@ TEST_F(ReminderCheck, DigestListsOverdueFirstAndOwnersGetDueTodayMessages) {
     new_incident n;
     n.title = "Outage";
     n.channel = "C1";
+    n.is_private = false;
     const auto id = db.create_incident(n).id;
     const auto today = std::chrono::floor<std::chrono::days>(*clock.now);
     action_item a;
@@ -145,6 +146,42 @@ TEST_F(ReminderCheck, DigestListsOverdueFirstAndOwnersGetDueTodayMessages) {
     EXPECT_EQ(calls[1].purpose, "due_reminder");
     EXPECT_EQ(calls[1].args["channel"], "U2");
     EXPECT_NE(calls[1].args["text"].get<std::string>().find("Action #3 is due today"),
+              std::string::npos);
+}
+
+TEST_F(ReminderCheck, DigestLeavesOutPrivateIncidentsButTheirOwnersAreStillReminded) {
+    new_incident n;
+    n.title = "Merger site down";
+    n.channel = "G1";
+    n.is_private = true;
+    const auto today = std::chrono::floor<std::chrono::days>(*clock.now);
+    action_item a;
+    a.incident_id = db.create_incident(n).id;
+    a.text = "Rotate the merger keys";
+    a.owner = "U1";
+    a.due = today;
+    db.add_action_item(a);
+    n.title = "Public outage";
+    n.channel = "C2";
+    n.is_private = false;
+    a.incident_id = db.create_incident(n).id;
+    a.text = "Add a canary";
+    db.add_action_item(a);
+
+    commands_config cfg;
+    cfg.digest_channel = "CDIGEST";
+    const auto calls = digest_calls(db, cfg, today);
+    ASSERT_EQ(calls.size(), 3u);
+    const auto digest = calls[0].args["text"].get<std::string>();
+    EXPECT_NE(digest.find("1 open"), std::string::npos);
+    EXPECT_NE(digest.find("Add a canary"), std::string::npos);
+    EXPECT_EQ(digest.find("merger"), std::string::npos);
+    EXPECT_EQ(calls[1].args["channel"], "U1");
+    EXPECT_NE(calls[1].args["text"].get<std::string>().find("Rotate the merger keys"),
+              std::string::npos);
+    // Posted into the private incident's own channel, the digest may list it.
+    cfg.digest_channel = "G1";
+    EXPECT_NE(digest_calls(db, cfg, today)[0].args["text"].get<std::string>().find("merger"),
               std::string::npos);
 }
 

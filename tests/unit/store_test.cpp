@@ -227,6 +227,32 @@ TEST(Store, MigrationKeepsProcessedEventsInArrivalOrder) {
     EXPECT_TRUE(s.mark_processed("EvBB"));
 }
 
+TEST(Store, MigrationReadsTheDeclarerBackAndLeavesPrivacyUnknown) {
+    temp_dir dir;
+    const auto path = dir.file("v8.db");
+    {
+        auto db = file_at_version(path, 8);
+        add_old_incident(db, "Cache stampede");
+        db.exec(
+            "INSERT INTO timeline (id, incident_id, ts, slot, kind, source, user_id, text, flags) "
+            "VALUES (1, 1, '1700000000.000001', 0, 'message', 'message', 'U7', 'first!', 0), "
+            "(2, 1, '1700000000.000002', 2, 'declare', 'command', 'U4', 'Incident declared', 0)");
+    }
+    store s(path);
+    EXPECT_EQ(pragma(path, "user_version"), store::schema_version);
+    const auto inc = s.get_incident(1);
+    ASSERT_TRUE(inc);
+    EXPECT_EQ(inc->declared_by, "U4");
+    // Until Slack says, an incident counts as private: shown only in its own channel.
+    EXPECT_FALSE(inc->is_private);
+    EXPECT_TRUE(inc->visible_in(inc->channel));
+    EXPECT_FALSE(inc->visible_in("C9"));
+    s.set_incident_private(1, false);
+    EXPECT_TRUE(s.get_incident(1)->visible_in("C9"));
+    s.set_incident_private(1, true);
+    EXPECT_FALSE(s.get_incident(1)->visible_in("C9"));
+}
+
 TEST(Store, MigrationStoresTimelineInOrderAndKeepsIds) {
     temp_dir dir;
     const auto path = dir.file("v6.db");

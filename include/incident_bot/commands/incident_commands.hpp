@@ -59,6 +59,13 @@ struct channel_request {
     std::string header;
 };
 
+/// An incident whose channel's privacy Slack has yet to tell (conversations.info).
+struct privacy_check {
+    std::int64_t incident_id = 0;
+    /// The incident's channel.
+    std::string channel;
+};
+
 /// What a command produced.
 struct command_outcome {
     /// Ack payload: {"response_type": "ephemeral"|"in_channel", "text", "blocks"?}.
@@ -68,6 +75,9 @@ struct command_outcome {
     /// Set by `declare` with `create_channel`: the wiring runs conversations.create,
     /// conversations.invite and the header post, then records the channel.
     std::optional<channel_request> new_channel;
+    /// Set by `declare` in an existing channel: the wiring asks Slack whether the channel is
+    /// private and records it (until then the incident is treated as private).
+    std::optional<privacy_check> check_privacy;
 };
 
 /// Runs one `/incident` command against the store. Bad input, refusals and "no incident

@@ -89,6 +89,15 @@ struct incident {
     std::optional<std::string> commander;
     std::optional<std::string> comms;
     std::optional<std::string> scribe;
+    /// Slack user id of who declared it (absent for imports that do not say).
+    std::optional<std::string> declared_by;
+    /// Whether the channel is private; absent until Slack said, and then treated as private.
+    std::optional<bool> is_private;
+
+    /// Whether its title, timeline, items and learnings may be shown in `where` (a channel or
+    /// DM id): a public incident anywhere, a private one (or one not known yet) only in its
+    /// own channel.
+    bool visible_in(std::string_view where) const { return is_private == false || channel == where; }
 };
 
 /// What `create_incident` needs.
@@ -107,6 +116,10 @@ struct new_incident {
     std::optional<unix_time> resolved_at;
     /// Slack user id of the commander, if known.
     std::optional<std::string> commander;
+    /// Slack user id of who declared it, if known.
+    std::optional<std::string> declared_by;
+    /// Whether the channel is private, if known.
+    std::optional<bool> is_private;
 };
 
 /// One timeline entry; ordered by `ts`.
@@ -311,7 +324,7 @@ struct store_options {
 class store {
 public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 8;
+    static constexpr int schema_version = 9;
     /// Our `PRAGMA application_id` ("IBOT"); other values mean a foreign file.
     static constexpr std::int32_t application_id = 0x49424f54;
 
@@ -485,6 +498,9 @@ public:
     /// Moves an incident to another channel (a channel created for it). False for an unknown
     /// id; throws store_error when that channel already has an open incident.
     bool set_incident_channel(std::int64_t id, std::string channel);
+    /// Records whether the incident's channel is private (as Slack says). False for an
+    /// unknown id.
+    bool set_incident_private(std::int64_t id, bool is_private);
     /// ts of the incident's latest timeline entry of this `kind` ("status_change", ...), or
     /// of any kind when `kind` is empty; nullopt when there is none.
     std::optional<std::string> last_entry_ts(std::int64_t incident_id, std::string_view kind = {});

@@ -400,9 +400,9 @@ class runner {
         if (!inc) return say(no_incident_text());
         transaction tx(store_);
         if (is_summary)
-            store_.set_summary(inc->id, text);
+            store_.set_summary(inc->id, text, cmd_.user_id);
         else
-            store_.set_impact(inc->id, text);
+            store_.set_impact(inc->id, text, cmd_.user_id);
         tx.commit();
         return say("Saved the " + what + " of incident #" + std::to_string(inc->id) +
                    "; it goes into the post-mortem.");
@@ -440,6 +440,7 @@ class runner {
         a.text = text;
         a.owner = owner;
         a.due = due;
+        a.created_by = cmd_.user_id;
         transaction tx(store_);
         const auto id = store_.add_action_item(a);
         tx.commit();

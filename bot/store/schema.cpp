@@ -397,12 +397,21 @@ CREATE INDEX nudge_examples_author ON nudge_examples (author);
 // Version 9: who declared an incident (they may resolve it) and whether its channel is
 // private (its title, items and timeline are then shown only in that channel). NULL means
 // Slack has not said yet, read as private. The declarer of older incidents is read back from
-// their "declare" timeline entry.
+// their "declare" timeline entry. Who wrote a summary, an impact or an action item, so
+// forget-user can erase their words there too (unknown for older rows); and drafts kept in
+// the search index when forget-user rewrites them.
 constexpr const char* k_v9 = R"sql(
 ALTER TABLE incidents ADD COLUMN declared_by TEXT;
 ALTER TABLE incidents ADD COLUMN private INTEGER CHECK (private IN (0, 1));
+ALTER TABLE incidents ADD COLUMN summary_by TEXT;
+ALTER TABLE incidents ADD COLUMN impact_by TEXT;
+ALTER TABLE action_items ADD COLUMN created_by TEXT;
 UPDATE incidents SET declared_by = (SELECT user_id FROM timeline WHERE incident_id = incidents.id
     AND kind = 'declare' ORDER BY id LIMIT 1);
+CREATE TRIGGER drafts_fts_update AFTER UPDATE OF markdown ON drafts BEGIN
+    INSERT INTO drafts_fts (drafts_fts, rowid, markdown) VALUES ('delete', old.id, old.markdown);
+    INSERT INTO drafts_fts (rowid, markdown) VALUES (new.id, new.markdown);
+END;
 )sql";
 
 constexpr migration k_migrations[] = {{1, k_v1},

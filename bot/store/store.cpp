@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <span>
 #include <unordered_map>
 
 #include <SQLiteCpp/Backup.h>
@@ -26,7 +27,7 @@ using std::chrono::system_clock;
     "resolved_at, summary, impact, commander, comms, scribe, declared_by, private"
 // The incident id is not read back: both readers select by it (see read_entry).
 #define ENTRY_COLUMNS "id, ts, thread_ts, kind, source, user_id, text, flags, permalink"
-#define ACTION_COLUMNS "id, incident_id, text, owner, due, status, created_at, done_at"
+#define ACTION_COLUMNS "id, incident_id, text, owner, due, status, created_at, done_at, created_by"
 
 // Every statement the store runs. Prepared on first use and reused (see impl::prepare).
 namespace sql {
@@ -71,8 +72,9 @@ constexpr const char* set_severity = "UPDATE incidents SET severity = ?2 WHERE i
 constexpr const char* set_commander = "UPDATE incidents SET commander = ?2 WHERE id = ?1";
 constexpr const char* set_comms = "UPDATE incidents SET comms = ?2 WHERE id = ?1";
 constexpr const char* set_scribe = "UPDATE incidents SET scribe = ?2 WHERE id = ?1";
-constexpr const char* set_summary = "UPDATE incidents SET summary = ?2 WHERE id = ?1";
-constexpr const char* set_impact = "UPDATE incidents SET impact = ?2 WHERE id = ?1";
+constexpr const char* set_summary =
+    "UPDATE incidents SET summary = ?2, summary_by = ?3 WHERE id = ?1";
+constexpr const char* set_impact = "UPDATE incidents SET impact = ?2, impact_by = ?3 WHERE id = ?1";
 
 // A reaction can arrive before its message (Slack does not order events); the message
 // then fills in the placeholder the reaction left.
@@ -136,8 +138,8 @@ constexpr const char* derive_marks =
     "WHERE id = ?1";
 
 constexpr const char* insert_action =
-    "INSERT INTO action_items (incident_id, text, owner, due, status, created_at) "
-    "VALUES (?, ?, ?, ?, 'open', ?)";
+    "INSERT INTO action_items (incident_id, text, owner, due, status, created_at, created_by) "
+    "VALUES (?, ?, ?, ?, 'open', ?, ?)";
 constexpr const char* list_actions =
     "SELECT " ACTION_COLUMNS
     " FROM action_items WHERE (?1 = 'all' OR status = 'open') AND (?1 <> 'overdue' OR (due IS "
@@ -229,6 +231,12 @@ constexpr const char* keep_nudge_example =
 constexpr const char* nudge_examples =
     "SELECT rule_id, category, helpful, text FROM nudge_examples ORDER BY created_at, ts";
 constexpr const char* forget_examples = "DELETE FROM nudge_examples WHERE author = ?";
+constexpr const char* forget_cached_user = "DELETE FROM users WHERE id = ?";
+constexpr const char* incidents_involving =
+    "SELECT incident_id FROM timeline WHERE user_id = ?1 UNION SELECT incident_id FROM "
+    "action_items WHERE owner = ?1 OR created_by = ?1 UNION SELECT id FROM incidents WHERE ?1 IN "
+    "(commander, comms, scribe, declared_by, summary_by, impact_by) ORDER BY 1";
+constexpr const char* rewrite_drafts = "UPDATE drafts SET markdown = ?2 WHERE incident_id = ?1";
 constexpr const char* purge_examples =
     "DELETE FROM nudge_examples WHERE incident_id IN (SELECT id FROM incidents WHERE status = "
     "'resolved' AND resolved_at < ?1)";
@@ -396,6 +404,7 @@ action_item read_action(const SQLite::Statement& s) {
     a.done = s.getColumn(5).getString() == "done";
     a.created_at = to_time(s.getColumn(6).getInt64());
     a.done_at = opt_time(s.getColumn(7));
+    a.created_by = opt_text(s.getColumn(8));
     return a;
 }
 
@@ -921,17 +930,19 @@ bool store::set_role(std::int64_t id,
     return true;
 }
 
-bool store::set_summary(std::int64_t id, std::string summary) {
+bool store::set_summary(std::int64_t id, std::string summary, std::optional<std::string> by_user) {
     use s(*impl_, sql::set_summary);
     s->bind(1, id);
     s->bind(2, summary);
+    bind_opt(*s, 3, by_user);
     return s->exec() > 0;
 }
 
-bool store::set_impact(std::int64_t id, std::string impact) {
+bool store::set_impact(std::int64_t id, std::string impact, std::optional<std::string> by_user) {
     use s(*impl_, sql::set_impact);
     s->bind(1, id);
     s->bind(2, impact);
+    bind_opt(*s, 3, by_user);
     return s->exec() > 0;
 }
 
@@ -1190,6 +1201,7 @@ std::int64_t store::add_action_item(const action_item& item) {
     if (item.due) s->bind(4, day_text(*item.due));
     else s->bind(4);
     s->bind(5, to_db(impl_->now_seconds()));
+    bind_opt(*s, 6, item.created_by);
     s->exec();
     return impl_->db.getLastInsertRowid();
 }
@@ -1477,6 +1489,12 @@ constexpr const char* forget_edits =
 constexpr const char* forget_entries =
     "UPDATE timeline SET text = NULL WHERE user_id = ?1 AND source <> 'status' AND text IS NOT "
     "NULL";
+// Their words elsewhere: a summary or impact goes (with its author), an action item keeps
+// its place, owner and dates.
+constexpr const char* forget_writings[] = {
+    "UPDATE incidents SET summary = NULL, summary_by = NULL WHERE summary_by = ?1",
+    "UPDATE incidents SET impact = NULL, impact_by = NULL WHERE impact_by = ?1",
+    "UPDATE action_items SET text = '(erased)' WHERE created_by = ?1 AND text <> '(erased)'"};
 constexpr const char* purge_edits =
     "UPDATE entry_edits SET old_text = '' WHERE old_text <> '' AND entry_id IN (SELECT t.id FROM "
     "timeline t JOIN incidents i ON i.id = t.incident_id WHERE i.status = 'resolved' AND "
@@ -1488,6 +1506,9 @@ constexpr const char* purge_entries =
 // adds a tombstone next to the old segment (https://sqlite.org/fts5.html#the_optimize_command).
 constexpr const char* optimize_index =
     "INSERT INTO timeline_fts (timeline_fts) VALUES ('optimize')";
+constexpr const char* optimize_other_indexes[] = {
+    "INSERT INTO incidents_fts (incidents_fts) VALUES ('optimize')",
+    "INSERT INTO drafts_fts (drafts_fts) VALUES ('optimize')"};
 }  // namespace ops_sql
 
 // Runs the two erasing statements in one transaction with `bind` applied to each. The
@@ -1497,7 +1518,9 @@ text_erasure erase_text(store& st,
                         store::impl& i,
                         const char* edits_sql,
                         const char* entries_sql,
-                        const std::function<void(SQLite::Statement&)>& bind) {
+                        const std::function<void(SQLite::Statement&)>& bind,
+                        std::span<const char* const> more_sql = {},
+                        const std::function<std::int64_t()>& also = {}) {
     // secure_delete zeroes freed cells, so the erased text does not linger in free pages.
     i.db.exec("PRAGMA secure_delete = ON");
     text_erasure out;
@@ -1513,7 +1536,16 @@ text_erasure erase_text(store& st,
             bind(*s);
             out.entries = s->exec();
         }
+        for (const char* more : more_sql) {
+            use s(i, more);
+            bind(*s);
+            out.other += s->exec();
+        }
         if (out.entries > 0 || out.edits > 0) run(i, ops_sql::optimize_index);
+        if (also) {
+            out.drafts = also();
+            for (const char* optimize : ops_sql::optimize_other_indexes) run(i, optimize);
+        }
         tx.commit();
     }
     // Old page images also sit in the WAL until a checkpoint; a busy reader only delays it.
@@ -1561,18 +1593,40 @@ std::vector<std::string> store::integrity_check() {
     return problems;
 }
 
-text_erasure store::forget_user(std::string_view user) {
+text_erasure store::forget_user(std::string_view user, const redraft_fn& redraft) {
     const std::string id(user);
-    for (const char* forget : {sql::forget_person, sql::forget_examples}) {
+    std::vector<std::int64_t> involved;
+    {
+        use s(*impl_, sql::incidents_involving);
+        s->bind(1, id);
+        while (s->executeStep()) involved.push_back(s->getColumn(0).getInt64());
+    }
+    for (const char* forget : {sql::forget_person, sql::forget_examples, sql::forget_cached_user}) {
         use s(*impl_, forget);
         s->bind(1, id);
         s->exec();
     }
+    // Drafts are written again once the rest is erased, in the same transaction.
+    const auto rewrite_drafts = [&]() -> std::int64_t {
+        std::int64_t rewritten = 0;
+        for (const auto incident : involved) {
+            if (!latest_draft(incident)) continue;
+            const auto markdown = redraft(incident);
+            use s(*impl_, sql::rewrite_drafts);
+            s->bind(1, incident);
+            s->bind(2, markdown);
+            s->exec();
+            ++rewritten;
+        }
+        return rewritten;
+    };
     return erase_text(*this,
                       *impl_,
                       ops_sql::forget_edits,
                       ops_sql::forget_entries,
-                      [&](SQLite::Statement& s) { s.bind(1, id); });
+                      [&](SQLite::Statement& s) { s.bind(1, id); },
+                      ops_sql::forget_writings,
+                      redraft ? std::function<std::int64_t()>(rewrite_drafts) : nullptr);
 }
 
 text_erasure store::purge_resolved_text(unix_time resolved_before) {

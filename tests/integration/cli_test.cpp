@@ -1,11 +1,13 @@
 // The incident-bot binary as a process: exit statuses, messages, signals, no tokens printed.
 #include <fstream>
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "harness.hpp"
 #include "child_process.hpp"
+#include "incident_bot/postmortem/draft.hpp"
 #include "incident_bot/store/store.hpp"
 
 // GCC 12 warns about designated initializers that leave members at their defaults.
@@ -62,6 +64,48 @@ TEST(Cli, SigtermClosesTheSocketAndExitsZero) {
 
 // `incident-bot timeline` prints as it reads (store::scan_timeline); each format still gets
 // every entry once, in order, with authors from the user cache.
+// Issue 17: forget-user also rewrites the generated drafts that quoted the person, every
+// version, and the search index no longer finds their words.
+TEST(Cli, ForgetUserRewritesTheDraftsThatQuotedThem) {
+    const auto db = temp_path("ib-cli-forget.db");
+    const auto out_file = temp_path("ib-cli-forget.out");
+    {
+        store s(db);
+        s.create_incident({.title = "Queue backlog", .channel = "C1", .declared_by = "U2"});
+        timeline_entry e;
+        e.incident_id = 1;
+        e.ts = "1700000100.000100";
+        e.user = "U0MARTA";
+        e.text = "the zanzibar consumer is stuck";
+        ASSERT_TRUE(s.add_entry(e));
+        s.remember_person({"U0MARTA", {"marta"}, unix_time(std::chrono::seconds(1700000000))});
+        ASSERT_TRUE(save_draft(s, 1, nullptr));
+        ASSERT_TRUE(save_draft(s, 1, nullptr));
+        ASSERT_NE(s.latest_draft(1)->markdown.find("@marta: the zanzibar consumer"),
+                  std::string::npos);
+    }
+    process p({"forget-user", "U0MARTA", "--db", db}, {"PATH=/usr/bin:/bin"}, out_file);
+    auto [status, err] = p.finish();
+    ASSERT_EQ(status, 0) << err;
+    std::ifstream in(out_file);
+    const std::string out(std::istreambuf_iterator<char>(in), {});
+    EXPECT_NE(out.find("rewrote the drafts of 1 incidents"), std::string::npos) << out;
+    {
+        SQLite::Database raw(db);
+        SQLite::Statement versions(raw, "SELECT markdown FROM drafts WHERE incident_id = 1");
+        int n = 0;
+        for (; versions.executeStep(); ++n) {
+            const auto markdown = versions.getColumn(0).getString();
+            EXPECT_EQ(markdown.find("zanzibar"), std::string::npos) << markdown;
+            EXPECT_EQ(markdown.find("marta"), std::string::npos) << markdown;
+        }
+        EXPECT_EQ(n, 2);
+    }
+    EXPECT_TRUE(store(db, open_mode::read_only).search("zanzibar").empty());
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+    std::filesystem::remove(out_file);
+}
+
 TEST(Cli, TimelinePrintsEachFormatInOrder) {
     const auto db = temp_path("ib-cli-timeline.db");
     const auto out_file = temp_path("ib-cli-timeline.out");

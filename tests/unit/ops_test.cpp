@@ -134,10 +134,40 @@ TEST(Ops, ForgetUserErasesTextHistoryAndIndexButKeepsFacts) {
     s.remember_person({"U2", {"Ben Okafor"}, unix_time(std::chrono::seconds(1762092000))});
     ASSERT_EQ(s.people().size(), 2u);
     EXPECT_EQ(s.people()[0].names, (std::vector<std::string>{"marta", "Marta Ruiz"}));
+    s.put_user({"U1", "marta", false, at});
+    // What U1 wrote outside the timeline: the summary and an action item; U2 the impact.
+    s.set_summary(1, "gorgonzola cache stampede", "U1");
+    s.set_impact(1, "checkout slow for 20 minutes", "U2");
+    s.add_action_item({.incident_id = 1, .text = "persimmon alert on lag", .created_by = "U1"});
+    s.add_action_item({.incident_id = 1, .text = "document the queue", .created_by = "U2"});
+    s.create_incident({.title = "Unrelated", .channel = "C2"});
+    s.add_draft(1, "U1 said zanzibar and gorgonzola");
+    s.add_draft(1, "v2: U1 said zanzibar");
+    s.add_draft(2, "nothing of U1 here");
+    ASSERT_FALSE(s.search("gorgonzola").empty());
 
-    const auto erased = s.forget_user("U1");
+    // Every version of the drafts of U1's incidents is written again, after the erasure.
+    std::vector<std::int64_t> redrafted;
+    const auto erased = s.forget_user("U1", [&](std::int64_t incident) {
+        redrafted.push_back(incident);
+        EXPECT_FALSE(s.get_incident(incident)->summary);
+        return std::string("a responder said something");
+    });
+    EXPECT_EQ(redrafted, std::vector<std::int64_t>{1});
+    EXPECT_EQ(erased.drafts, 1);
     EXPECT_EQ(erased.entries, 2);
     EXPECT_EQ(erased.edits, 1);
+    EXPECT_EQ(erased.other, 2);
+    EXPECT_FALSE(s.get_incident(1)->summary);
+    EXPECT_EQ(s.get_incident(1)->impact, "checkout slow for 20 minutes");
+    const auto items = s.list_action_items();
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_EQ(items[0].text, "(erased)");
+    EXPECT_EQ(items[1].text, "document the queue");
+    EXPECT_FALSE(s.get_user("U1", std::chrono::hours(24)));
+    EXPECT_TRUE(s.search("gorgonzola").empty());
+    EXPECT_EQ(s.latest_draft(1)->markdown, "a responder said something");
+    EXPECT_EQ(s.latest_draft(2)->markdown, "nothing of U1 here");
     // Their names go too (issue 14: names are kept only to read them as people).
     ASSERT_EQ(s.people().size(), 1u);
     EXPECT_EQ(s.people()[0].user, "U2");
@@ -173,7 +203,7 @@ TEST(Ops, ForgetUserErasesTextHistoryAndIndexButKeepsFacts) {
 
     // Nothing left on disk either: not in free pages, old FTS segments or the WAL.
     const auto bytes = raw_bytes(path);
-    for (const char* word : {"zanzibar", "quixotic", "marmalade"})
+    for (const char* word : {"zanzibar", "quixotic", "marmalade", "gorgonzola", "persimmon"})
         EXPECT_EQ(bytes.find(word), std::string::npos) << word;
 
     EXPECT_EQ(s.forget_user("U1").entries, 0);

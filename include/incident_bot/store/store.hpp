@@ -197,6 +197,8 @@ struct action_item {
     /// When it was created and completed.
     unix_time created_at{};
     std::optional<unix_time> done_at;
+    /// Slack user id of who wrote it, if known.
+    std::optional<std::string> created_by;
 };
 
 /// Which action items `list_action_items` returns.
@@ -300,6 +302,10 @@ struct text_erasure {
     std::int64_t entries = 0;
     /// Earlier versions (edit history rows) whose text was dropped.
     std::int64_t edits = 0;
+    /// Summaries, impacts and action items whose text was dropped (forget_user only).
+    std::int64_t other = 0;
+    /// Incidents whose draft versions were written again (forget_user with a redraft).
+    std::int64_t drafts = 0;
 };
 
 /// How `store` opens its file.
@@ -363,9 +369,11 @@ public:
                   incident_role role,
                   std::optional<std::string> user,
                   std::optional<std::string> by_user = {});
-    /// Sets the summary or impact text. False for an unknown id.
-    bool set_summary(std::int64_t id, std::string summary);
-    bool set_impact(std::int64_t id, std::string impact);
+    /// Sets the summary or impact text and who wrote it. False for an unknown id.
+    bool set_summary(std::int64_t id,
+                     std::string summary,
+                     std::optional<std::string> by_user = {});
+    bool set_impact(std::int64_t id, std::string impact, std::optional<std::string> by_user = {});
 
     // Timeline.
 
@@ -519,7 +527,13 @@ public:
     /// Erases the message text one person wrote (timeline text, the text of earlier versions
     /// of their edited messages, and so their search index entries), keeping the facts: who,
     /// when, pins, reactions, stages. Status entries the store wrote stay.
-    text_erasure forget_user(std::string_view user);
+    /// Also erases the summaries, impacts and action item texts they wrote and their cached
+    /// names. Generated drafts quote people, so with `redraft` every stored version of the
+    /// drafts of incidents they took part in (wrote in, held a role, declared, owned or wrote
+    /// items) is replaced by `redraft(incident_id)`, called after the rest is erased, in the
+    /// same transaction; without it drafts stay as they are.
+    using redraft_fn = std::function<std::string(std::int64_t incident_id)>;
+    text_erasure forget_user(std::string_view user, const redraft_fn& redraft = {});
     /// Erases the message text of every entry in incidents resolved before `resolved_before`,
     /// the same way; incidents, drafts, action items and nudge counts stay.
     text_erasure purge_resolved_text(unix_time resolved_before);

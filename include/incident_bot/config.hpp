@@ -132,6 +132,10 @@ struct nudges_config {
     std::string model;
 };
 
+/// Slack's Web API base. An `api_url` other than this counts as set explicitly (a test or a
+/// proxy), which is what lets response_url and ws:// follow it.
+inline constexpr std::string_view default_api_url = "https://slack.com/api/";
+
 /// Everything `incident-bot run` needs.
 struct config {
     /// xapp- token: only for apps.connections.open.
@@ -139,7 +143,7 @@ struct config {
     /// xoxb- token: every other Web API call.
     secret bot_token;
     /// Web API base URL, ending in '/'; http:// only for local tests.
-    std::string api_url = "https://slack.com/api/";
+    std::string api_url{default_api_url};
     /// SQLite database path.
     std::string db_path = "incident-bot.db";
     /// Extra PEM CA bundle trusted besides the system store (empty: none).

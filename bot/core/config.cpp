@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/json_parse.hpp"
+
 namespace incident_bot {
 
 namespace {
@@ -189,6 +191,9 @@ void apply_file(config& c, const std::string& path) {
 }  // namespace
 
 void apply_config_json(config& c, std::string_view text, const std::string& path) {
+    if (nested_deeper_than(text))
+        fail("INCIDENT_BOT_CONFIG",
+             "'" + path + "' nests deeper than " + std::to_string(max_json_depth) + " levels");
     json doc;
     try {
         doc = json::parse(text);

@@ -98,6 +98,8 @@ void apply_store(store_config& s, const json& obj) {
             s.max_batch = static_cast<std::size_t>(as_integer(v, key, 1, 100'000));
         else if (k == "max_pending")
             s.max_pending = static_cast<std::size_t>(as_integer(v, key, 1, 1'000'000));
+        else if (k == "max_pending_bytes")
+            s.max_pending_bytes = static_cast<std::size_t>(as_integer(v, key, 1 << 20, 1LL << 36));
         else fail(key, "unknown setting");
     }
 }

@@ -149,6 +149,7 @@ frame parse_frame(std::string_view text) {
         e.accepts_response_payload = a->get<bool>();
     e.retry_attempt = static_cast<int>(integer_field(doc, "retry_attempt"));
     e.retry_reason = string_field(doc, "retry_reason");
+    e.frame_bytes = text.size();
     return e;
 }
 

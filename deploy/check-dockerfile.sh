@@ -31,6 +31,13 @@ while read -r _ src _; do
     [ -e "$root/$src" ] || problem "COPY source '$src' does not exist"
 done < <(grep -E '^COPY ' "$dockerfile" | grep -v -- '--from=')
 
+# `COPY . .` takes the whole context: local databases, token files and build folders must be
+# ignored (.dockerignore).
+for pattern in .git 'build*' '**/*.db' '**/.env' 'config/*.json'; do
+    grep -qxF "$pattern" "$root/.dockerignore" 2>/dev/null ||
+        problem ".dockerignore does not exclude '$pattern'"
+done
+
 # The runtime packages (the apt-get install line of the last stage).
 runtime_packages=$(awk '/^FROM /{stage++} stage==2' "$dockerfile" |
     sed -n '/apt-get install/,/rm -rf/p' | tr ' \\' '\n\n' |

@@ -30,7 +30,7 @@ void timeline_app::on_envelope(const envelope_ptr& env, const ack_handle& ack) {
         if (r.status == ingest_status::failed) ack.reject();
         else ack();
     };
-    if (!executor_.try_push(std::move(callback), std::move(done))) {
+    if (!executor_.try_push(std::move(callback), std::move(done), env->frame_bytes)) {
         log_.warn("timeline", "store queue full; " + env->envelope_id + " left for redelivery");
         ack.reject();
     }

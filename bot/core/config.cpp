@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/json_parse.hpp"
+
 namespace incident_bot {
 
 namespace {
@@ -96,6 +98,8 @@ void apply_store(store_config& s, const json& obj) {
             s.max_batch = static_cast<std::size_t>(as_integer(v, key, 1, 100'000));
         else if (k == "max_pending")
             s.max_pending = static_cast<std::size_t>(as_integer(v, key, 1, 1'000'000));
+        else if (k == "max_pending_bytes")
+            s.max_pending_bytes = static_cast<std::size_t>(as_integer(v, key, 1 << 20, 1LL << 36));
         else fail(key, "unknown setting");
     }
 }
@@ -190,6 +194,9 @@ void apply_file(config& c, const std::string& path) {
 }  // namespace
 
 void apply_config_json(config& c, std::string_view text, const std::string& path) {
+    if (nested_deeper_than(text))
+        fail("INCIDENT_BOT_CONFIG",
+             "'" + path + "' nests deeper than " + std::to_string(max_json_depth) + " levels");
     json doc;
     try {
         doc = json::parse(text);

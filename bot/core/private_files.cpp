@@ -22,13 +22,17 @@ std::optional<std::string> exposure_warning(const std::string& path, std::string
            "): chmod 600 '" + path + "'";
 }
 
-void create_private_file(const std::string& path) {
+bool create_new_private_file(const std::string& path) {
+    // O_EXCL also fails on a symbolic link, dangling or not: nothing is created through one.
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0) {
         ::close(fd);
-        return;
+        return true;
     }
     if (errno != EEXIST) throw std::system_error(errno, std::generic_category(), "cannot create '" + path + "'");
+    return false;
 }
+
+void create_private_file(const std::string& path) { (void)create_new_private_file(path); }
 
 }  // namespace incident_bot

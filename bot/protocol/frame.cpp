@@ -118,8 +118,12 @@ std::string recover_envelope_id(std::string_view t) {
 frame parse_frame(std::string_view text) {
     json doc = parse_json(text);
     // nlohmann rejects ill-formed UTF-8 inside strings, so this covers non-UTF-8 too.
-    if (doc.is_discarded())
-        return bad_frame{"not valid JSON or not UTF-8", recover_envelope_id(text)};
+    if (doc.is_discarded()) {
+        std::string why = nested_deeper_than(text) ? "JSON nested deeper than " +
+                                                         std::to_string(max_json_depth) + " levels"
+                                                   : "not valid JSON or not UTF-8";
+        return bad_frame{std::move(why), recover_envelope_id(text)};
+    }
     if (!doc.is_object()) return bad_frame{"not a JSON object", {}};
 
     const std::string type = string_field(doc, "type");
@@ -145,6 +149,7 @@ frame parse_frame(std::string_view text) {
         e.accepts_response_payload = a->get<bool>();
     e.retry_attempt = static_cast<int>(integer_field(doc, "retry_attempt"));
     e.retry_reason = string_field(doc, "retry_reason");
+    e.frame_bytes = text.size();
     return e;
 }
 

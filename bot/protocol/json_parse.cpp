@@ -89,6 +89,30 @@ json parse_strict(std::string_view text) {
 
 }  // namespace
 
+bool nested_deeper_than(std::string_view text, std::size_t limit) {
+    std::size_t depth = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        switch (text[i]) {
+            case '"':
+                // Skip the whole string, escapes included: brackets in text do not nest.
+                for (++i; i < text.size() && text[i] != '"'; ++i)
+                    if (text[i] == '\\') ++i;
+                break;
+            case '[':
+            case '{':
+                if (++depth > limit) return true;
+                break;
+            case ']':
+            case '}':
+                if (depth > 0) --depth;
+                break;
+            default:
+                break;
+        }
+    }
+    return false;
+}
+
 bool replace_lone_surrogates(std::string& text) {
     bool changed = false;
     // Every backslash starts an escape of two characters or more, so stepping over whole
@@ -109,6 +133,7 @@ bool replace_lone_surrogates(std::string& text) {
 }
 
 json parse_json(std::string_view text) {
+    if (nested_deeper_than(text)) return json(json::value_t::discarded);
     json doc = parse_strict(text);
     if (!doc.is_discarded() || text.find("\\u") == std::string_view::npos) return doc;
     std::string lenient(text);

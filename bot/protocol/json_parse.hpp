@@ -2,6 +2,7 @@
 // reads JSON leniently where Slack's text may hold half of a UTF-16 surrogate pair.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -9,11 +10,21 @@
 
 namespace incident_bot {
 
+/// Deepest nesting of arrays and objects accepted in untrusted JSON. Slack's payloads nest
+/// about a dozen levels (Block Kit included); code that walks a document recursively (dump,
+/// comparisons, our own converters) then cannot be driven into a stack overflow.
+inline constexpr std::size_t max_json_depth = 64;
+
+/// True when arrays and objects in `text` nest deeper than `limit` (`{}` is one level).
+/// Brackets inside strings do not count. A linear scan, run before any parser.
+bool nested_deeper_than(std::string_view text, std::size_t limit = max_json_depth);
+
 /// Parses `text` into the same value `nlohmann::json::parse(text, nullptr, false)` gives
 /// (a discarded value when it is not valid JSON or not UTF-8), several times faster:
 /// simdjson validates and tokenises, and only the DOM is built with nlohmann. Inputs
 /// simdjson declines (integers beyond 64 bits, nesting deeper than 1,024, frames over
-/// 64 KB) go to nlohmann's own parser, so the result never differs.
+/// 64 KB) go to nlohmann's own parser, so the result never differs. Text nested deeper
+/// than max_json_depth gives a discarded value without being parsed.
 ///
 /// One leniency on top: a `\uD800`-`\uDFFF` escape that is not half of a high-low pair
 /// (RFC 8259 allows it; a string cut in the middle of an emoji produces it) reads as

@@ -59,4 +59,28 @@ bool is_ip_literal(std::string_view host) {
     return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
 }
 
+namespace {
+
+// Host names compare without regard to case (RFC 4343); IP literals are unaffected.
+bool same_host(std::string_view a, std::string_view b) {
+    return std::ranges::equal(
+        a, b, [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
+}
+
+}  // namespace
+
+bool is_allowed_response_url(const url& target, const url& api_base, bool api_explicit) {
+    // Slack documents response_url as https://hooks.slack.com/... (commands/actions/...).
+    if (target.scheme == "https" && target.port == "443" &&
+        same_host(target.host, "hooks.slack.com"))
+        return true;
+    return api_explicit && target.scheme == api_base.scheme && target.port == api_base.port &&
+           same_host(target.host, api_base.host);
+}
+
+bool is_allowed_socket_url(const url& socket, const url& api_base) {
+    if (socket.scheme == "wss") return true;
+    return socket.scheme == "ws" && api_base.scheme == "http";
+}
+
 }  // namespace incident_bot

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "protocol/json_parse.hpp"
 #include "rules/normalize.hpp"
 #include "rules/read_file.hpp"
 
@@ -231,6 +232,8 @@ thread_local scan_buffers scratch;
 rule_set::rule_set(std::shared_ptr<const impl> p) : impl_(std::move(p)) {}
 
 rule_set rule_set::parse(std::string_view text, std::string_view source) {
+    if (nested_deeper_than(text))
+        fail(source, "nested deeper than " + std::to_string(max_json_depth) + " levels");
     json doc;
     try {
         doc = json::parse(text.begin(), text.end());

@@ -642,6 +642,14 @@ asio::awaitable<std::shared_ptr<connection>> socket_mode_client::impl::async_ope
         failure = {"apps.connections.open returned no usable ws(s):// url", 0, {}};
         co_return nullptr;
     }
+    if (!is_allowed_socket_url(*u, *parse_url(cfg.api_url))) {
+        failure = {
+            "apps.connections.open returned a ws:// url while the Web API is https; "
+            "refusing an unencrypted socket",
+            0,
+            {}};
+        co_return nullptr;
+    }
     const int id = next_connection_id++;
     std::shared_ptr<connection> conn;
     if (u->tls())

@@ -180,11 +180,22 @@ asio::awaitable<api_result> web_api::async_call(std::string method, json args, t
 }
 
 asio::awaitable<api_result> web_api::async_post_response_url(std::string response_url, json body) {
+    auto& d = *impl_;
     auto target = parse_url(response_url);
-    if (!target) {
-        impl_->log.error("web_api", "response_url is not a valid URL; reply dropped");
+    // The URL comes from a payload: it must not aim our client at any other host.
+    const bool api_explicit = d.cfg.api_url != default_api_url;
+    if (!target || !is_allowed_response_url(*target, d.base, api_explicit)) {
         api_result bad;
-        bad.error = "invalid_response_url";
+        if (target) {
+            bad.error = "response_url_refused";
+            d.log.error("web_api",
+                        "response_url to " + target->scheme + "://" + target->host +
+                            " refused (only https://hooks.slack.com/); reply dropped");
+        } else {
+            bad.error = "invalid_response_url";
+            d.log.error("web_api", "response_url is not a valid URL; reply dropped");
+        }
+        ++d.stats.failures;
         co_return bad;
     }
     net::http_request req;
@@ -193,7 +204,7 @@ asio::awaitable<api_result> web_api::async_post_response_url(std::string respons
     req.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
     // The response_url path carries a secret; log only the host.
     std::string label = "response_url " + target->host;
-    co_return co_await impl_->async_send(std::move(label), *target, std::move(req), "response_url", "");
+    co_return co_await d.async_send(std::move(label), *target, std::move(req), "response_url", "");
 }
 
 asio::awaitable<web_api::page_result> web_api::async_paginate(std::string method,

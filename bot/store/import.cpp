@@ -4,7 +4,6 @@
 #include <cctype>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "protocol/json_parse.hpp"
 #include "store/slack_message.hpp"
@@ -36,13 +35,40 @@ json parse_lenient(std::string& text) {
     }
 }
 
+// True when `p`, with symbolic links followed, is `root` or below it. A path that does not
+// exist yet cannot point anywhere, so it counts as inside.
+bool inside(const fs::path& root, const fs::path& p) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(p, ec))) return true;
+    const fs::path real = fs::canonical(p, ec);
+    if (ec) return false;
+    const fs::path rel = real.lexically_relative(fs::canonical(root));
+    return !rel.empty() && *rel.begin() != "..";
+}
+
 // Reads and parses one file; parse errors name the line and column, not just the byte.
-json read_json(const fs::path& root, const fs::path& file) {
+// Every file goes through here, so each is checked the same way: it must stay inside the
+// export with links followed (an unpacked archive may carry links to anywhere), be a
+// regular file (a FIFO would block forever) and be at most `max_bytes` long.
+json read_json(const fs::path& root, const fs::path& file, std::uintmax_t max_bytes) {
+    if (!inside(root, file)) fail(root, file, "links outside the export");
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) fail(root, file, "not a regular file");
+    const auto size = fs::file_size(file, ec);
+    if (ec) fail(root, file, "cannot read the file");
+    if (size > max_bytes)
+        fail(root,
+             file,
+             std::to_string(size) + " bytes, over the limit of " + std::to_string(max_bytes) +
+                 " (import --max-file-mb)");
     std::ifstream in(file, std::ios::binary);
     if (!in) fail(root, file, "cannot read the file");
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    std::string text = buf.str();
+    std::string text(size, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(size));
+    // A file that changed size meanwhile is read no further than the size checked.
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (nested_deeper_than(text))
+        fail(root, file, "JSON nested deeper than " + std::to_string(max_json_depth) + " levels");
     try {
         return parse_lenient(text);
     } catch (const json::parse_error& e) {
@@ -138,19 +164,10 @@ std::string quoted(const std::string& name) {
     return out + (name.size() > 80 ? "...\"" : "\"");
 }
 
-// True when `p`, with symbolic links followed, is `root` or below it. A path that does not
-// exist yet cannot point anywhere, so it counts as inside.
-bool inside(const fs::path& root, const fs::path& p) {
-    std::error_code ec;
-    if (!fs::exists(fs::symlink_status(p, ec))) return true;
-    const fs::path real = fs::canonical(p, ec);
-    if (ec) return false;
-    const fs::path rel = real.lexically_relative(fs::canonical(root));
-    return !rel.empty() && *rel.begin() != "..";
-}
-
-std::vector<export_channel> read_channels(const fs::path& root, const fs::path& file) {
-    const json doc = read_json(root, file);
+std::vector<export_channel> read_channels(const fs::path& root,
+                                          const fs::path& file,
+                                          std::uintmax_t max_bytes) {
+    const json doc = read_json(root, file, max_bytes);
     if (!doc.is_array()) fail(root, file, "expected a JSON array of channels");
     std::vector<export_channel> out;
     for (std::size_t i = 0; i < doc.size(); ++i) {
@@ -194,8 +211,11 @@ std::string display_name(const json& u, const std::string& fallback) {
     return fallback;
 }
 
-std::vector<cached_user> read_users(const fs::path& root, const fs::path& file, unix_time now) {
-    const json doc = read_json(root, file);
+std::vector<cached_user> read_users(const fs::path& root,
+                                    const fs::path& file,
+                                    unix_time now,
+                                    std::uintmax_t max_bytes) {
+    const json doc = read_json(root, file, max_bytes);
     if (!doc.is_array()) fail(root, file, "expected a JSON array of users");
     std::vector<cached_user> out;
     for (std::size_t i = 0; i < doc.size(); ++i) {
@@ -224,9 +244,10 @@ bool is_day_file(const fs::path& p) {
 
 parsed_channel read_channel(const fs::path& root,
                             const export_channel& ch,
-                            const capture_config& capture,
+                            const import_options& options,
                             std::map<std::string, cached_user>& profiles,
                             unix_time now) {
+    const capture_config& capture = options.capture;
     parsed_channel out{ch, {}};
     const fs::path folder = root / ch.name;
     if (!fs::is_directory(folder)) return out;
@@ -236,9 +257,7 @@ parsed_channel read_channel(const fs::path& root,
     std::sort(days.begin(), days.end());
 
     for (const auto& day : days) {
-        // A link in an unpacked archive must not make us read files from elsewhere.
-        if (!inside(root, day)) fail(root, day, "links outside the export");
-        const json doc = read_json(root, day);
+        const json doc = read_json(root, day, options.max_file_bytes);
         if (!doc.is_array()) fail(root, day, "expected a JSON array of messages");
         for (std::size_t i = 0; i < doc.size(); ++i) {
             const json& msg = doc[i];
@@ -300,7 +319,7 @@ import_summary import_slack_export(store& s,
     std::vector<export_channel> channels;
     for (const char* name : {"channels.json", "groups.json"}) {
         if (!fs::exists(root / name)) continue;
-        auto more = read_channels(root, root / name);
+        auto more = read_channels(root, root / name, options.max_file_bytes);
         for (auto& c : more) c.is_private = std::string_view(name) == "groups.json";
         channels.insert(channels.end(), more.begin(), more.end());
     }
@@ -316,13 +335,13 @@ import_summary import_slack_export(store& s,
     // Enterprise Grid org exports call the file org_users.json.
     for (const char* name : {"users.json", "org_users.json"}) {
         if (!fs::exists(root / name)) continue;
-        users = read_users(root, root / name, now);
+        users = read_users(root, root / name, now, options.max_file_bytes);
         break;
     }
     std::map<std::string, cached_user> profiles;
     std::vector<parsed_channel> parsed;
     for (const auto& ch : channels)
-        parsed.push_back(read_channel(root, ch, options.capture, profiles, now));
+        parsed.push_back(read_channel(root, ch, options, profiles, now));
     for (const auto& u : users) profiles.erase(u.id);
     for (auto& [id, u] : profiles) users.push_back(std::move(u));
 

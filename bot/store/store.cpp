@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <limits>
 #include <span>
+#include <system_error>
 #include <unordered_map>
 
 #include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include "incident_bot/private_files.hpp"
 #include "store/schema.hpp"
 
 namespace incident_bot {
@@ -1556,7 +1558,14 @@ text_erasure erase_text(store& st,
 }  // namespace
 
 void store::backup_to(const std::string& path) {
-    if (std::filesystem::exists(path)) throw store_error("backup target '" + path + "' exists");
+    // Created here, owner-only whatever the umask and never through an existing file or
+    // link (O_EXCL): SQLite then fills the empty file as a new database.
+    try {
+        if (!create_new_private_file(path))
+            throw store_error("backup target '" + path + "' exists");
+    } catch (const std::system_error& e) {
+        throw store_error(std::string("backup target: ") + e.what());
+    }
     try {
         SQLite::Database dest(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
         SQLite::Backup backup(dest, impl_->db);

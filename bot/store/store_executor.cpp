@@ -23,13 +23,17 @@ bool store_executor::needs_wake() const {
     return queue_.size() == 1 || queued_events_ == config_.max_batch;
 }
 
-bool store_executor::try_push(callback_ptr&& callback, completion&& done) {
+bool store_executor::try_push(callback_ptr&& callback, completion&& done, std::size_t bytes) {
     bool wake = false;
     {
         std::lock_guard lock(mutex_);
         if (stopping_ || queued_events_ >= config_.max_pending) return false;
-        queue_.emplace_back(event_item{std::move(callback), std::move(done), steady::now()});
+        // A lone event is always taken, or a frame bigger than the bound would be
+        // redelivered forever.
+        if (queued_events_ > 0 && queued_bytes_ + bytes > config_.max_pending_bytes) return false;
+        queue_.emplace_back(event_item{std::move(callback), std::move(done), steady::now(), bytes});
         ++queued_events_;
+        queued_bytes_ += bytes;
         wake = needs_wake();
     }
     if (wake) wake_.notify_one();
@@ -147,9 +151,12 @@ void store_executor::commit_batch(std::deque<item>& batch) {
     ingest_.end_batch();
     for (const auto& r : results)
         if (r.status == ingest_status::stored) ++unindexed_;
+    std::size_t batch_bytes = 0;
+    for (const auto& it : batch) batch_bytes += std::get<event_item>(it).bytes;
     {
         std::lock_guard lock(mutex_);
         queued_events_ -= batch.size();
+        queued_bytes_ -= batch_bytes;
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
         auto& done = std::get<event_item>(batch[i]).done;

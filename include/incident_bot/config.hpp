@@ -65,6 +65,10 @@ struct store_config {
     std::size_t max_batch = 1'000;
     /// Events waiting at most; beyond it new events are not acked, so Slack redelivers them.
     std::size_t max_pending = 10'000;
+    /// Bytes of Socket Mode frames held by waiting events at most (a frame may be 4 MB, so the
+    /// event count alone does not bound memory); beyond it new events are refused like
+    /// past max_pending. An event is always taken when no other waits, whatever its size.
+    std::size_t max_pending_bytes = 32 * 1024 * 1024;
     /// New timeline entries indexed for search per step, between batches: after this many
     /// were committed, or a second after the last step, whichever comes first.
     std::size_t index_step = 1'000;
@@ -138,6 +142,10 @@ struct nudges_config {
     std::string model;
 };
 
+/// Slack's Web API base. An `api_url` other than this counts as set explicitly (a test or a
+/// proxy), which is what lets response_url and ws:// follow it.
+inline constexpr std::string_view default_api_url = "https://slack.com/api/";
+
 /// Everything `incident-bot run` needs.
 struct config {
     /// xapp- token: only for apps.connections.open.
@@ -145,7 +153,7 @@ struct config {
     /// xoxb- token: every other Web API call.
     secret bot_token;
     /// Web API base URL, ending in '/'; http:// only for local tests.
-    std::string api_url = "https://slack.com/api/";
+    std::string api_url{default_api_url};
     /// SQLite database path.
     std::string db_path = "incident-bot.db";
     /// Extra PEM CA bundle trusted besides the system store (empty: none).

@@ -17,4 +17,9 @@ std::optional<std::string> exposure_warning(const std::string& path, std::string
 /// whole database stays private whatever the umask. Throws std::system_error on failure.
 void create_private_file(const std::string& path);
 
+/// Creates `path` empty with mode 0600, only if nothing is there yet, not even a dangling
+/// symbolic link (O_EXCL); false when something is, and then nothing is touched. Throws
+/// std::system_error on other failures.
+bool create_new_private_file(const std::string& path);
+
 }  // namespace incident_bot

@@ -28,9 +28,11 @@ inline bool same_json(const nlohmann::json& a, const nlohmann::json& b) {
     return a.is_discarded() || a == b;
 }
 
-/// What parse_json must give: nlohmann's result, or when nlohmann rejects the text, its
-/// result on the text with lone surrogate escapes rewritten.
+/// What parse_json must give: nothing for text nested deeper than max_json_depth, else
+/// nlohmann's result, or when nlohmann rejects the text, its result on the text with lone
+/// surrogate escapes rewritten.
 inline nlohmann::json reference_parse(std::string_view input) {
+    if (nested_deeper_than(input)) return nlohmann::json(nlohmann::json::value_t::discarded);
     auto strict = nlohmann::json::parse(input, nullptr, false);
     std::string lenient(input);
     if (!strict.is_discarded() || !replace_lone_surrogates(lenient)) return strict;

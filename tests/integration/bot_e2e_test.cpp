@@ -1,16 +1,13 @@
 // The whole bot (runtime: store writer thread, timeline capture, /incident, Socket Mode) on a
 // real SQLite file against the fake Slack.
-#include <arpa/inet.h>
 #include <filesystem>
 #include <future>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <thread>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
+#include "loopback_http.hpp"
 #include "incident_bot/app/runtime.hpp"
 
 namespace incident_bot::testing {
@@ -404,23 +401,7 @@ TEST(BotEndToEnd, LoneSurrogateEventIsStoredOnceAndAckedOnce) {
 
 // A plain HTTP/1.0 GET on loopback; returns the whole response (status line, headers, body).
 std::string http_get(unsigned short port, const std::string& path) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd);
-        return {};
-    }
-    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
-    (void)::send(fd, req.data(), req.size(), 0);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
-    ::close(fd);
-    return out;
+    return http_exchange(port, "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n");
 }
 
 TEST(BotEndToEnd, HealthAndMetricsEndpointAnswersOnLoopback) {

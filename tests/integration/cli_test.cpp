@@ -1,4 +1,6 @@
 // The incident-bot binary as a process: exit statuses, messages, signals, no tokens printed.
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -168,6 +170,111 @@ TEST(Cli, TimelinePrintsEachFormatInOrder) {
     EXPECT_EQ(status, 1);
     EXPECT_NE(err.find("no incident 9"), std::string::npos) << err;
     for (const auto& file : {db, db + "-wal", db + "-shm", out_file}) std::filesystem::remove(file);
+}
+
+// A fresh folder in the temp directory, removed with everything in it.
+struct scratch_dir {
+    std::filesystem::path path = temp_path("ib-cli-scratch");
+    scratch_dir() {
+        std::filesystem::remove_all(path);
+        std::filesystem::create_directories(path);
+    }
+    ~scratch_dir() { std::filesystem::remove_all(path); }
+    std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+// Sets the umask while it lives; the binary inherits it.
+struct umask_scope {
+    mode_t saved;
+    explicit umask_scope(mode_t m) : saved(::umask(m)) {}
+    ~umask_scope() { ::umask(saved); }
+};
+
+std::filesystem::perms mode_of(const std::string& path) {
+    return std::filesystem::status(path).permissions() & std::filesystem::perms::all;
+}
+
+constexpr auto owner_only =
+    std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
+
+std::pair<int, std::string> run_cli(const std::vector<std::string>& args) {
+    process p(args, {"PATH=/usr/bin:/bin"});
+    return p.finish();
+}
+
+// A database with one incident, made by the test under its umask.
+std::string small_database(const scratch_dir& dir) {
+    const auto path = dir.file("live.db");
+    store s(path);
+    s.create_incident({.title = "Checkout errors", .channel = "C1"});
+    return path;
+}
+
+// The incident history is private whatever the umask: a backup and an imported database are
+// owner-only like the database `run` creates, and a database open to others is named.
+TEST(Cli, BackupAndImportCreateOwnerOnlyFilesUnderUmask022) {
+    scratch_dir dir;
+    umask_scope umask(022);
+    const auto live = small_database(dir);
+    ASSERT_EQ(
+        mode_of(live),
+        owner_only | std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+
+    auto [status, err] = run_cli({"backup", dir.file("copy.db"), "--db", live});
+    ASSERT_EQ(status, 0) << err;
+    EXPECT_EQ(mode_of(dir.file("copy.db")), owner_only);
+    EXPECT_NE(err.find("is readable by other users (mode 0644)"), std::string::npos) << err;
+
+    const auto imported = dir.file("imported.db");
+    std::tie(status, err) =
+        run_cli({"import", INCIDENT_BOT_SOURCE_DIR "/tests/data/sample-export", "--db", imported});
+    ASSERT_EQ(status, 0) << err;
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        if (std::filesystem::exists(imported + suffix)) {
+            EXPECT_EQ(mode_of(imported + suffix), owner_only) << suffix;
+        }
+    }
+    EXPECT_EQ(err.find("warning"), std::string::npos) << err;
+}
+
+// `backup $DB --force` would swap the file under a running bot: the live database, or a
+// link to it, is never a backup target.
+TEST(Cli, BackupOntoTheLiveDatabaseIsRefused) {
+    scratch_dir dir;
+    const auto live = small_database(dir);
+    std::filesystem::create_symlink(live, dir.file("link.db"));
+    struct stat before {};
+    ASSERT_EQ(::stat(live.c_str(), &before), 0);
+    for (const auto& target : {live, dir.file("link.db")}) {
+        auto [status, err] = run_cli({"backup", target, "--force", "--db", live});
+        EXPECT_EQ(status, 1) << target;
+        EXPECT_NE(err.find("is the database '" + live + "' itself"), std::string::npos) << err;
+    }
+    struct stat after {};
+    ASSERT_EQ(::stat(live.c_str(), &after), 0);
+    EXPECT_EQ(after.st_ino, before.st_ino);
+    EXPECT_FALSE(std::filesystem::exists(live + ".partial"));
+    store s(live, open_mode::read_only);
+    EXPECT_EQ(s.list_incidents().size(), 1u);
+}
+
+// PATH.partial may be another backup's work in progress: it is removed only with --force.
+TEST(Cli, BackupLeavesAnExistingPartialFileAloneWithoutForce) {
+    scratch_dir dir;
+    const auto live = small_database(dir);
+    const auto target = dir.file("copy.db");
+    std::ofstream(target + ".partial") << "another backup";
+    auto [status, err] = run_cli({"backup", target, "--db", live});
+    EXPECT_EQ(status, 1);
+    EXPECT_NE(err.find("copy.db.partial' exists"), std::string::npos) << err;
+    std::ifstream in(target + ".partial");
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "another backup");
+    EXPECT_FALSE(std::filesystem::exists(target));
+
+    std::tie(status, err) = run_cli({"backup", target, "--force", "--db", live});
+    EXPECT_EQ(status, 0) << err;
+    EXPECT_FALSE(std::filesystem::exists(target + ".partial"));
+    EXPECT_EQ(mode_of(target), owner_only);
 }
 
 }  // namespace

@@ -339,6 +339,19 @@ TEST(SocketMode, PlainWebSocketUrlIsAccepted) {
     ASSERT_TRUE(fake.wait_for_acks(1, 5s));
 }
 
+// An answer to apps.connections.open must not downgrade a TLS deployment to a clear-text
+// socket: ws:// is refused (and the open retried) while the Web API is https.
+TEST(SocketMode, PlainWebSocketUrlIsRefusedWhenTheWebApiIsHttps) {
+    fake_slack_options opts;
+    opts.socket_scheme = "ws";
+    fake_slack fake(opts);
+    bot_under_test bot(fast_config(fake));
+    ASSERT_TRUE(fake.wait_for_requests("apps.connections.open", 2, 5s));
+    EXPECT_TRUE(bot.logs().contains("returned a ws:// url while the Web API is https"));
+    EXPECT_FALSE(bot.logs().contains("connecting connection"));
+    EXPECT_EQ(fake.live_connections(), 0);
+}
+
 TEST(SocketMode, UntrustedCertificateIsRefused) {
     fake_slack_options opts;
     opts.cert = fake_cert::untrusted;

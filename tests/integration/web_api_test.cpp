@@ -160,6 +160,29 @@ TEST(WebApi, PostsToResponseUrlWithoutToken) {
     EXPECT_EQ(r.http_status, 200u);
 }
 
+// response_url comes from a payload: pointed at any other host (here the same fake under
+// another name, which would accept it), nothing is sent.
+TEST(WebApi, ResponseUrlToAnotherHostIsRefused) {
+    fake_slack fake;
+    bot_under_test bot(fast_config(fake));
+    ASSERT_TRUE(fake.wait_for_connections(1, 5s));  // its own Web API traffic is done
+    const auto accepts = fake.tcp_accepts();
+    auto url = fake.api_url();
+    url.replace(url.find("127.0.0.1"), 9, "localhost");  // the fake's certificate covers it
+    std::promise<api_result> p;
+    boost::asio::co_spawn(
+        bot.ioc(),
+        bot.api().async_post_response_url(url + "response.hook", {{"text", "leak"}}),
+        [&](std::exception_ptr, api_result r) { p.set_value(std::move(r)); });
+    const auto r = p.get_future().get();
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.error, "response_url_refused");
+    EXPECT_EQ(r.attempts, 0);
+    EXPECT_TRUE(fake.requests("response.hook").empty());
+    EXPECT_EQ(fake.tcp_accepts(), accepts);
+    EXPECT_TRUE(bot.logs().contains("response_url to https://localhost refused"));
+}
+
 TEST(WebApi, ReusesKeepAliveConnection) {
     fake_slack fake;
     bot_under_test bot(fast_config(fake));

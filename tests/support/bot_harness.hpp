@@ -48,15 +48,27 @@ inline config fast_config(const fake_slack& fake) { return fast_config(fake.api_
 /// Collects log lines so tests can assert on them (and on what must not be in them).
 struct log_capture {
     mutable std::mutex mu;
+    mutable std::condition_variable logged;
     std::vector<std::string> lines;
     logger make(log_level level = log_level::debug) {
         return logger(level, log_format::text, [this](std::string_view l) {
-            std::lock_guard lock(mu);
-            lines.emplace_back(l);
+            {
+                std::lock_guard lock(mu);
+                lines.emplace_back(l);
+            }
+            logged.notify_all();
         });
     }
     bool contains(std::string_view needle) const {
         std::lock_guard lock(mu);
+        return contains_locked(needle);
+    }
+    /// Waits until a line containing `needle` was logged; false on timeout.
+    bool wait_for(std::string_view needle, std::chrono::milliseconds timeout) const {
+        std::unique_lock lock(mu);
+        return logged.wait_for(lock, timeout, [&] { return contains_locked(needle); });
+    }
+    bool contains_locked(std::string_view needle) const {
         for (const auto& l : lines)
             if (l.find(needle) != std::string::npos) return true;
         return false;

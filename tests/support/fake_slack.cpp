@@ -514,8 +514,11 @@ http::response<http::string_body> fake_slack::impl::handle_api(const http::reque
         tickets.insert(ticket);
         ++open_count;
         return reply({{"ok", true},
-                      {"url", std::string(opts.tls ? "wss" : "ws") + "://127.0.0.1:" +
-                                  std::to_string(proxy_port) + "/link/?ticket=" + ticket + "&app_id=A0001"}});
+                      {"url",
+                       (opts.socket_scheme.empty() ? std::string(opts.tls ? "wss" : "ws")
+                                                   : opts.socket_scheme) +
+                           "://127.0.0.1:" + std::to_string(proxy_port) +
+                           "/link/?ticket=" + ticket + "&app_id=A0001"}});
     }
     if (r.authorization != bearer_bot) return reply({{"ok", false}, {"error", "invalid_auth"}});
     if (handler) return reply(handler(r));

@@ -49,6 +49,9 @@ struct fake_slack_options {
     milliseconds redeliver_after{0};
     /// Slack's per-app connection cap; the next one gets disconnect/too_many_websockets.
     int max_connections = 10;
+    /// Scheme of the Socket Mode URLs apps.connections.open hands out (empty: wss with TLS,
+    /// ws without); "ws" on a TLS fake plays a downgraded answer.
+    std::string socket_scheme;
 };
 
 class fake_slack {

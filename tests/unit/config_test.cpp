@@ -101,11 +101,14 @@ TEST(Config, StoreSectionTunesTheGroupCommit) {
     temp_dir t;
     const fake_env env;
     const auto file = write_file(t, R"({"store": {"commit_linger_us": 0, "max_batch": 50,
-                                                   "max_pending": 500}})");
+                                                   "max_pending": 500,
+                                                   "max_pending_bytes": 2097152}})");
     const auto c = load_config(env.lookup(), file);
     EXPECT_EQ(c.store.commit_linger.count(), 0);
     EXPECT_EQ(c.store.max_batch, 50u);
     EXPECT_EQ(c.store.max_pending, 500u);
+    EXPECT_EQ(c.store.max_pending_bytes, 2u << 20);
+    EXPECT_EQ(load_config(env.lookup()).store.max_pending_bytes, 32u << 20);
     EXPECT_EQ(load_config(env.lookup()).store.commit_linger, std::chrono::milliseconds(5));
     const auto typo = write_file(t, R"({"store": {"linger": 5}})", "typo.json");
     EXPECT_NE(load_error(env, typo).find("store.linger"), std::string::npos);

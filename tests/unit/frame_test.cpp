@@ -32,6 +32,19 @@ std::string recovered_id(std::string_view text) {
     return bad ? bad->envelope_id : "(not a bad frame)";
 }
 
+// A frame nested past max_json_depth is a bad frame with its reason, and still acked when
+// its envelope_id can be read, rather than redelivered.
+TEST(ParseFrame, DeepNestingIsABadFrameNamingTheCap) {
+    const std::size_t levels = 100'000;
+    const std::string deep = std::string(levels, '[') + std::string(levels, ']');
+    const auto f =
+        parse_frame(R"({"envelope_id":"e-deep","type":"events_api","payload":)" + deep + "}");
+    const auto* bad = std::get_if<bad_frame>(&f);
+    ASSERT_NE(bad, nullptr);
+    EXPECT_EQ(bad->why, "JSON nested deeper than 64 levels");
+    EXPECT_EQ(bad->envelope_id, "e-deep");
+}
+
 TEST(ParseFrame, LoneSurrogatesInMessageTextStillMakeAnEnvelope) {
     const auto f = parse_frame(event_frame(R"(cut mid-emoji \ud83d and more)"));
     ASSERT_TRUE(std::holds_alternative<envelope>(f));

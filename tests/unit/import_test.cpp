@@ -297,6 +297,47 @@ TEST(Import, RefusesADayFileThatLinksOutOfTheExport) {
     EXPECT_TRUE(s.list_incidents().empty());
 }
 
+// Every file of the export gets the containment check, not only the channel folders and
+// day files: a users.json (or channels.json, ...) linking elsewhere is refused.
+TEST(Import, RefusesTopLevelFilesThatLinkOutOfTheExport) {
+    for (const std::string name :
+         {"channels.json", "groups.json", "users.json", "org_users.json"}) {
+        hostile_export e(R"([{"id": "C1", "name": "inc-ok"}])");
+        const bool is_channels = name == "channels.json" || name == "groups.json";
+        std::ofstream(e.outside / name) << (is_channels ? R"([{"id": "C1", "name": "inc-ok"}])"
+                                                        : R"([{"id": "U9", "name": "elsewhere"}])");
+        fs::remove(e.root / name);
+        if (name == "org_users.json") fs::remove(e.root / "users.json");  // read only without it
+        fs::create_symlink(e.outside / name, e.root / name);
+        store s(e.dir.file("bot.db"));
+        const auto what = import_error_of(s, e.root);
+        EXPECT_NE(what.find(name + ": links outside the export"), std::string::npos) << what;
+        EXPECT_TRUE(s.list_incidents().empty());
+        EXPECT_FALSE(s.get_user("U9"));
+    }
+}
+
+TEST(Import, CapsFileSizesAndNamesTheFile) {
+    hostile_export e(R"([{"id": "C1", "name": "inc-ok"}])");
+    store s(e.dir.file("bot.db"));
+    const auto what = import_error_of(s, e.root, {.max_file_bytes = 64});
+    EXPECT_NE(what.find("inc-ok/2026-11-02.json: "), std::string::npos) << what;
+    EXPECT_NE(what.find(" bytes, over the limit of 64"), std::string::npos) << what;
+    EXPECT_TRUE(s.list_incidents().empty());
+    EXPECT_EQ(import_error_of(s, e.root, {.max_file_bytes = 4096}), "no error");
+}
+
+TEST(Import, DeeplyNestedJsonIsRefusedNamingTheFile) {
+    hostile_export e(R"([{"id": "C1", "name": "inc-ok"}])");
+    std::ofstream(e.root / "users.json", std::ios::trunc)
+        << std::string(100'000, '[') + std::string(100'000, ']');
+    store s(e.dir.file("bot.db"));
+    const auto what = import_error_of(s, e.root);
+    EXPECT_NE(what.find("users.json: JSON nested deeper than 64 levels"), std::string::npos)
+        << what;
+    EXPECT_TRUE(s.list_incidents().empty());
+}
+
 TEST(Import, FollowsLinksThatStayInsideTheExport) {
     hostile_export e(R"([{"id": "C1", "name": "inc-link"}])");
     fs::create_directory_symlink(e.root / "inc-ok", e.root / "inc-link");

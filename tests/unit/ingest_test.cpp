@@ -368,6 +368,20 @@ private:
     std::size_t count_ = 0;
 };
 
+// Occupies the writer thread with a job until the returned promise is set, so that pushes
+// queue up behind it.
+std::shared_ptr<std::promise<void>> hold_writer(store_executor& q) {
+    auto release = std::make_shared<std::promise<void>>();
+    std::promise<void> started;
+    auto running = started.get_future();
+    EXPECT_TRUE(q.post([&started, released = release->get_future().share()](store&) {
+        started.set_value();
+        released.wait();
+    }));
+    running.wait();
+    return release;
+}
+
 TEST(StoreExecutor, CompletionRunsOnlyAfterCommit) {
     temp_dir dir;
     captured_log log;
@@ -451,15 +465,7 @@ TEST(StoreExecutor, RefusesWhenFullAndAfterStop) {
     completions done;
     store_executor q(s, {}, {.max_pending = 2}, log.log);
 
-    // Hold the writer thread so the queue fills up.
-    std::promise<void> release;
-    auto released = release.get_future().share();
-    std::promise<void> started;
-    ASSERT_TRUE(q.post([&, released](store&) {
-        started.set_value();
-        released.wait();
-    }));
-    started.get_future().wait();
+    auto release = hold_writer(q);  // so the queue fills up
     EXPECT_TRUE(q.try_push(shared(callback(simple_message("C1", "1700000001.000001", "a"), "Ev1")),
                            done.slot(0)));
     EXPECT_TRUE(q.try_push(shared(callback(simple_message("C1", "1700000002.000001", "b"), "Ev2")),
@@ -472,13 +478,53 @@ TEST(StoreExecutor, RefusesWhenFullAndAfterStop) {
     EXPECT_EQ((*third)["event_id"], "Ev3");
     EXPECT_TRUE(third_done);
     EXPECT_EQ(q.pending(), 2u);
-    release.set_value();
+    release->set_value();
     ASSERT_TRUE(done.wait_for(2));
     q.stop();
     EXPECT_FALSE(q.try_push(shared(callback(simple_message("C1", "1700000004.000001", "d"), "Ev4")),
                             done.slot(3)));
     EXPECT_FALSE(q.post([](store&) {}));
     EXPECT_EQ(s.list_timeline(1).size(), 2u);
+}
+
+// A few 4 MB frames must not add up to gigabytes while the writer is stalled: the queue is
+// bounded by the frames' bytes as well as by their count.
+TEST(StoreExecutor, RefusesPushesBeyondTheByteBound) {
+    temp_dir dir;
+    captured_log log;
+    store s(dir.file("bot.db"));
+    s.create_incident({.title = "t", .channel = "C1"});
+    completions done;
+    constexpr std::size_t mb = 1 << 20;
+    store_executor q(s, {}, {.max_pending_bytes = 8 * mb}, log.log);
+    auto event = [](int i) {
+        return shared(
+            callback(simple_message("C1", "170000000" + std::to_string(i) + ".000001", "m"),
+                     "Ev" + std::to_string(i)));
+    };
+
+    auto release = hold_writer(q);
+    // A lone frame over the bound is still taken, or it would be redelivered forever.
+    EXPECT_TRUE(q.try_push(event(1), done.slot(0), 9 * mb));
+    EXPECT_FALSE(q.try_push(event(2), done.slot(1), 1));
+    release->set_value();
+    ASSERT_TRUE(done.wait_for(1));
+
+    release = hold_writer(q);
+    EXPECT_TRUE(q.try_push(event(3), done.slot(1), 4 * mb));
+    EXPECT_TRUE(q.try_push(event(4), done.slot(2), 4 * mb));
+    auto fifth = event(5);
+    auto fifth_done = done.slot(3);
+    EXPECT_FALSE(q.try_push(std::move(fifth), std::move(fifth_done), 1));
+    ASSERT_TRUE(fifth);  // left with the caller, like a push refused by count
+    EXPECT_EQ(q.pending(), 2u);
+    release->set_value();
+    ASSERT_TRUE(done.wait_for(3));
+    // Committed events give their bytes back.
+    EXPECT_TRUE(q.try_push(std::move(fifth), std::move(fifth_done), 8 * mb));
+    ASSERT_TRUE(done.wait_for(4));
+    q.stop();
+    EXPECT_EQ(s.list_timeline(1).size(), 4u);
 }
 
 TEST(StoreExecutor, FailedBatchIsReportedFailedSoItIsNotAcked) {

@@ -71,6 +71,32 @@ TEST(ParseJson, UnpairedSurrogateEscapesReadAsReplacementCharacter) {
     EXPECT_TRUE(parse_json("\"\\ud83d\xff\"").is_discarded());
 }
 
+std::string nested(std::size_t levels) {
+    return std::string(levels, '[') + std::string(levels, ']');
+}
+
+// Untrusted JSON deeper than max_json_depth is refused before any parser sees it, so
+// nothing that walks a document recursively can be driven into a stack overflow.
+TEST(ParseJson, NestingDeeperThanTheCapIsDiscarded) {
+    EXPECT_TRUE(parse_json(nested(max_json_depth)).is_array());
+    EXPECT_TRUE(parse_json(nested(max_json_depth + 1)).is_discarded());
+    EXPECT_TRUE(parse_json(std::string(1'000'000, '[')).is_discarded());
+    // Mixed objects and arrays count alike; siblings do not add up.
+    std::string mixed;
+    for (std::size_t i = 0; i < max_json_depth / 2; ++i) mixed += R"({"a":[)";
+    mixed += "1";
+    for (std::size_t i = 0; i < max_json_depth / 2; ++i) mixed += "]}";
+    EXPECT_TRUE(parse_json(mixed).is_object());
+    EXPECT_TRUE(
+        parse_json("[" + nested(max_json_depth - 1) + "," + nested(max_json_depth - 1) + "]")
+            .is_array());
+    EXPECT_TRUE(parse_json(R"({"a":)" + nested(max_json_depth) + "}").is_discarded());
+    // Brackets in strings, escaped quotes included, are text.
+    EXPECT_EQ(parse_json(R"({"t":"\\)" + std::string(100, '[') + R"("})"),
+              json({{"t", "\\" + std::string(100, '[')}}));
+    EXPECT_EQ(parse_json(R"(["\"[[[[", 1])"), json({"\"[[[[", 1}));
+}
+
 TEST(ReplaceLoneSurrogates, RewritesOnlyUnpairedEscapesInPlace) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {R"("a\ud83d")", R"("a\uFFFD")"},

@@ -24,6 +24,8 @@ struct envelope {
     std::string retry_reason;
     /// Which of the client's connections delivered it (0-based), for logs and tests.
     int connection = 0;
+    /// Size in bytes of the frame that carried it: what queues holding it count.
+    std::size_t frame_bytes = 0;
 
     /// The Events API `event_id`, or "" when absent.
     std::string event_id() const;

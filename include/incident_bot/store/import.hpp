@@ -27,6 +27,9 @@ struct import_options {
     std::optional<std::string> channel;
     /// Which reactions mark key events and stages, and the permalink host.
     capture_config capture;
+    /// Largest export file read; a bigger one stops the import with an error naming it
+    /// (an export is untrusted input, and a day file is parsed whole).
+    std::uintmax_t max_file_bytes = 64 * 1024 * 1024;
 };
 
 /// Outcome for one channel.

@@ -518,8 +518,9 @@ public:
     // Operations: backups, erasure and retention.
 
     /// Copies the whole database to a new file at `path` with SQLite's online backup API, as
-    /// one consistent snapshot; writers on other connections are not blocked (WAL). The
-    /// file must not exist. Throws SQLite::Exception on I/O errors.
+    /// one consistent snapshot; writers on other connections are not blocked (WAL). Nothing
+    /// may exist at `path`, not even a link; the file is created owner-only (0600). Throws
+    /// store_error when it exists, SQLite::Exception on I/O errors.
     void backup_to(const std::string& path);
     /// `PRAGMA integrity_check` plus `foreign_key_check`: the problems found, empty when the
     /// file is sound.

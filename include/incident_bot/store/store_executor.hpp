@@ -52,11 +52,12 @@ public:
     store_executor(const store_executor&) = delete;
     store_executor& operator=(const store_executor&) = delete;
 
-    /// Queues one callback, taking both arguments. Returns false, leaving them untouched and
-    /// never calling `done`, when `max_pending` events are waiting or the executor is
-    /// stopping: the caller must then not ack, so Slack redelivers later (back-pressure
-    /// instead of unbounded memory).
-    bool try_push(callback_ptr&& callback, completion&& done);
+    /// Queues one callback, taking both arguments; `bytes` is the size of the frame that
+    /// carried it, which the queue counts against `max_pending_bytes`. Returns false,
+    /// leaving the arguments untouched and never calling `done`, when `max_pending` events
+    /// or `max_pending_bytes` are waiting or the executor is stopping: the caller must then
+    /// not ack, so Slack redelivers later (back-pressure instead of unbounded memory).
+    bool try_push(callback_ptr&& callback, completion&& done, std::size_t bytes = 0);
     /// Queues work for the writer thread, ordered with the events (not bounded: for commands,
     /// not for event streams). Exceptions are logged. False when stopping.
     bool post(job work);
@@ -70,6 +71,7 @@ private:
         callback_ptr callback;
         completion done;
         std::chrono::steady_clock::time_point queued_at;
+        std::size_t bytes = 0;
     };
     using item = std::variant<event_item, job>;
 
@@ -89,6 +91,7 @@ private:
     std::condition_variable wake_;
     std::deque<item> queue_;
     std::size_t queued_events_ = 0;
+    std::size_t queued_bytes_ = 0;
     bool stopping_ = false;
     // Writer thread only: events committed since the last indexing step, and its time.
     std::size_t unindexed_ = 0;

@@ -15,7 +15,8 @@ namespace {
 constexpr const char* thanks = "Thanks for the feedback \xE2\x80\x94 noted.";
 
 // Replacing the nudge through its response_url is the only way to change an ephemeral
-// message (slack-protocol.md section 10); it also removes the buttons, so one vote per nudge.
+// message (Slack docs, "Handling user interaction": response_url with replace_original); it
+// also removes the buttons, so one vote per nudge.
 asio::awaitable<void> replace_nudge(web_api& api, std::string url, const logger& log) {
     // Built before the co_await: GCC 12 mishandles braced JSON inside a co_await operand.
     json body = {{"replace_original", true}, {"text", thanks}};

@@ -4,7 +4,7 @@ namespace incident_bot {
 
 namespace {
 
-// The event types timeline_ingest records (slack-protocol.md section 8).
+// The Events API types timeline_ingest records (the bot_events of deploy/slack-app-manifest.yaml).
 constexpr const char* captured_events[] = {"message",
                                            "reaction_added",
                                            "reaction_removed",

@@ -1,5 +1,6 @@
 // Remembers recently seen ids for a time so redelivered envelopes are handled once
-// (slack-protocol.md section 5: dedupe on event_id with a TTL of at least 10 minutes).
+// (Slack retries an unacked event up to three times over several minutes, "Using Socket Mode",
+// so ids are kept at least 10 minutes).
 #pragma once
 
 #include <chrono>

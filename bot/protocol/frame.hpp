@@ -1,5 +1,5 @@
 // Socket Mode frame parsing and ack building, kept apart from I/O so it can be tested and
-// fuzzed on its own (slack-protocol.md sections 4 and 5).
+// fuzzed on its own (Slack docs, "Using Socket Mode": envelopes and acknowledgements).
 #pragma once
 
 #include <string>

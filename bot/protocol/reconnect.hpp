@@ -1,6 +1,6 @@
 // Sans-io reconnect policy for one Socket Mode connection slot: events in (how a
 // connection ended, how an apps.connections.open attempt failed, hello), decisions out.
-// The network code only carries the decisions out (slack-protocol.md section 7).
+// The network code only carries the decisions out.
 #pragma once
 
 #include <chrono>
@@ -77,7 +77,7 @@ public:
     /// Opening a connection failed before its hello.
     reconnect_decision on_open_failed(const open_failure& f);
     /// A connection received hello: only now is the backoff reset (resetting on TCP connect
-    /// defeats the backoff, slack-protocol.md section 7 step 5).
+    /// defeats the backoff: a server that accepts and then closes would be hammered).
     void on_hello() { backoff_.reset(); }
 
 private:

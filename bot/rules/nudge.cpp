@@ -10,7 +10,7 @@ namespace {
 
 using json = nlohmann::json;
 
-// Slack caps a section's text at 3,000 characters (slack-protocol.md section 12); bytes are
+// Slack caps a section block's text at 3,000 characters (Block Kit reference, "Section"); bytes are
 // at least characters, so byte budgets below that are safe.
 constexpr std::size_t why_budget = 1'500;
 constexpr std::size_t quote_budget = 500;
@@ -146,7 +146,7 @@ std::optional<nudge_message> nudge_candidate(const json& event, std::string_view
     } else if (!subtype.empty() && subtype != "thread_broadcast") {
         return std::nullopt;
     }
-    // Bot posts, ours included, carry bot_id (slack-protocol.md section 8.2).
+    // Bot posts, ours included, carry bot_id (message event subtype "bot_message" and app posts).
     if (has_field(event, "bot_id") || has_field(*msg, "bot_id")) return std::nullopt;
 
     nudge_message m;

@@ -79,7 +79,7 @@ public:
         wake_writer();
     }
     /// Close frame, then destroy the socket after close_timeout at most (Slack often never
-    /// answers the close, slack-protocol.md section 3).
+    /// answers the close frame).
     virtual void close() = 0;
     /// Destroys the socket at once.
     virtual void abort() = 0;
@@ -158,7 +158,7 @@ public:
                                                          cfg_.idle_timeout)
                                                    : websocket::stream_base::none();
         // Pings at half the idle time; a peer that answers nothing fails the read at the
-        // full idle time: that is the half-open detection (slack-protocol.md section 6).
+        // full idle time: that is the half-open detection.
         t.keep_alive_pings = cfg_.idle_timeout.count() != 0;
         ws_.set_option(t);
         ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {

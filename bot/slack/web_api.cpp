@@ -25,7 +25,7 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 
 // Slack documents no JSON input for these read methods; they take a query string
-// (slack-protocol.md section 11).
+// (Slack docs, "Web API basics": read methods accept form or query arguments).
 bool is_read_method(const std::string& m) {
     static const std::set<std::string> reads = {
         "users.info",          "users.list",          "users.conversations",

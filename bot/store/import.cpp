@@ -277,7 +277,7 @@ parsed_channel read_channel(const fs::path& root,
             if (!mapped.entry) continue;  // channel_topic and other notices
             parsed_message pm{std::move(*mapped.entry), {}};
             // Slack exports list reactions with every user who added them; null arrays are
-            // tolerated (see slack-protocol.md section 13).
+            // tolerated (exports made by tools such as slackdump write them).
             if (auto r = msg.find("reactions"); r != msg.end() && r->is_array()) {
                 for (const json& reaction : *r) {
                     const auto name = detail::get_string(reaction, "name");

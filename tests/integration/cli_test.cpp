@@ -51,8 +51,9 @@ TEST(Cli, SigtermClosesTheSocketAndExitsZero) {
     fake_slack fake;
     const auto db = temp_path("ib-cli-term.db");
     process p({"run"}, slack_env(fake, "xapp-1-A0001-test", db));
-    ASSERT_TRUE(fake.wait_for_connections(1, 20s));
-    std::this_thread::sleep_for(100ms);  // let the client read its hello
+    // The fake counts a connection before the client reads its hello; SIGTERM must find
+    // the connection up on the bot's side too, or no close frame would be due.
+    ASSERT_TRUE(p.wait_for_stderr(" ready (Slack counts ", 20s));
     kill(p.pid, SIGTERM);
     auto [status, err] = p.finish();
     // The bot created the database owner-only (SQLite gives -wal and -shm the same mode).

@@ -3,8 +3,10 @@
 // fake Slack's HTTP side.
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <unistd.h>
 
@@ -37,8 +39,13 @@ public:
         return calls_;
     }
 
+    /// Runs on the acking thread at each call, before it is recorded (so a test sees
+    /// what it saw once wait_for returns). Set before the first call.
+    std::function<void()> on_call;
+
 private:
     void record(std::string call) {
+        if (on_call) on_call();
         std::lock_guard lock(mu_);
         calls_.push_back(std::move(call));
         cv_.notify_all();
@@ -178,7 +185,9 @@ struct store_fixture : dispatch_fixture {
             holding->set_value();
             released.wait();
         });
-        held.wait();
+        // A writer that never gets to the job fails the test instead of hanging it.
+        if (held.wait_for(5s) != std::future_status::ready)
+            throw std::runtime_error("the store's writer did not start the holding job");
         return release;
     }
     void open_incident(const std::string& channel) {
@@ -199,17 +208,18 @@ TEST_F(TimelineListener, AcksAnEventOnlyOnceItIsStored) {
     open_incident("C1");
     start();
     timeline_app timeline(routes, *executor, log);
-    // Hold the writer: nothing may be acked meanwhile.
+    // What another connection can read at the moment of the ack.
+    std::vector<timeline_entry> stored_at_ack;
+    sink->on_call = [&] { stored_at_ack = store(path, open_mode::read_only).list_timeline(1); };
+    // Hold the writer so the event queues behind it: it cannot be stored, nor acked.
     auto release = hold_writer();
     send("events_api", message_callback("Ev1", "checkout errors are dropping"));
-    EXPECT_FALSE(sink->wait_for(1, 200ms));
+    EXPECT_TRUE(sink->calls().empty());
     release.set_value();
     ASSERT_TRUE(sink->wait_for(1));
     EXPECT_EQ(sink->calls(), std::vector<std::string>{"ack"});
-    // Readable from another connection by the time of the ack.
-    store reader(path, open_mode::read_only);
-    ASSERT_EQ(reader.list_timeline(1).size(), 1u);
-    EXPECT_EQ(reader.list_timeline(1)[0].text, "checkout errors are dropping");
+    ASSERT_EQ(stored_at_ack.size(), 1u);
+    EXPECT_EQ(stored_at_ack[0].text, "checkout errors are dropping");
 }
 
 TEST_F(TimelineListener, RejectsWhenTheStoreQueueIsFull) {

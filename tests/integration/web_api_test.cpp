@@ -76,18 +76,23 @@ TEST(WebApi, RefusesCallsBeyondThePendingLimitAtOnceAndLosesNoneItTook) {
     bot_under_test bot(cfg);
     ASSERT_TRUE(bot.wait_for_hellos(1, 10s));  // its apps.connections.open is no longer pending
     const json args = {{"channel", "C1"}, {"ts", "1.2"}, {"text", "x"}};
-    std::promise<api_result> first, second;
-    bot.api().call("chat.update", args, [&](const api_result& r) { first.set_value(r); });
-    bot.api().call("chat.update", args, [&](const api_result& r) { second.set_value(r); });
-    const auto t0 = std::chrono::steady_clock::now();
+    eventual<api_result> first, second;
+    bot.api().call("chat.update", args, first);
+    bot.api().call("chat.update", args, second);
     const auto refused = bot.call("chat.update", args);
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
     EXPECT_FALSE(refused.ok);
     EXPECT_EQ(refused.error, "queue_full");
     EXPECT_TRUE(bot.logs().contains("chat.update: refused, 2 calls already pending"));
-    const auto r1 = first.get_future().get(), r2 = second.get_future().get();
-    EXPECT_TRUE(r1.ok) << r1.error;
-    EXPECT_TRUE(r2.ok) << r2.error;
+    // "At once": the refusal came back while both pending calls still sat out their
+    // 2 s Retry-After.
+    EXPECT_FALSE(first.get(0ms));
+    EXPECT_FALSE(second.get(0ms));
+    const auto r1 = first.get(20s), r2 = second.get(20s);
+    ASSERT_TRUE(r1 && r2);
+    EXPECT_TRUE(r1->ok) << r1->error;
+    EXPECT_TRUE(r2->ok) << r2->error;
+    // Two 429s and two retries: the refused call never reached Slack.
+    EXPECT_EQ(fake.requests("chat.update").size(), 4u);
 }
 
 TEST(WebApi, RetriesServerErrorsThenReportsFailure) {
@@ -110,15 +115,14 @@ TEST(WebApi, PacesPostMessagePerChannel) {
     auto cfg = fast_config(fake);
     cfg.web_api.post_message_interval = 150ms;
     bot_under_test bot(cfg);
-    std::atomic<int> done{0};
+    std::vector<eventual<api_result>> done(4);
     const auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < 3; ++i)
-        bot.api().call("chat.postMessage", {{"channel", "C1"}, {"text", "m"}}, [&](const api_result&) { ++done; });
-    bot.api().call("chat.postMessage", {{"channel", "C2"}, {"text", "m"}}, [&](const api_result&) { ++done; });
-    ASSERT_TRUE(fake.wait_for_requests("chat.postMessage", 4, 5s));
-    // Three messages to C1 need two full intervals; C2 is not held up behind them.
+        bot.api().call("chat.postMessage", {{"channel", "C1"}, {"text", "m"}}, done[i]);
+    bot.api().call("chat.postMessage", {{"channel", "C2"}, {"text", "m"}}, done[3]);
+    for (const auto& d : done) ASSERT_TRUE(d.get(5s));
+    // Three messages to C1 need two full intervals (a lower bound: load only adds to it).
     EXPECT_GE(std::chrono::steady_clock::now() - t0, 300ms);
-    while (done < 4) std::this_thread::sleep_for(5ms);
     // C2 is not queued behind C1's paced messages.
     const auto reqs = fake.requests("chat.postMessage");
     EXPECT_NE(reqs.back().args["channel"], "C2");
@@ -131,11 +135,13 @@ TEST(WebApi, PaginatesUntilCursorIsEmpty) {
                                          : fixture("conversations.list.page1.json");
     });
     bot_under_test bot(fast_config(fake));
-    std::promise<web_api::page_result> p;
+    eventual<web_api::page_result> p;
     boost::asio::co_spawn(bot.ioc(),
                           bot.api().async_paginate("conversations.list", json::object(), "channels"),
-                          [&](std::exception_ptr, web_api::page_result r) { p.set_value(std::move(r)); });
-    const auto r = p.get_future().get();
+                          [p](std::exception_ptr, web_api::page_result r) { p(std::move(r)); });
+    const auto result = p.get(10s);
+    ASSERT_TRUE(result);
+    const auto& r = *result;
     EXPECT_TRUE(r.last.ok);
     EXPECT_EQ(fake.requests("conversations.list").size(), 2u);
     EXPECT_EQ(r.items.size(),
@@ -146,12 +152,14 @@ TEST(WebApi, PaginatesUntilCursorIsEmpty) {
 TEST(WebApi, PostsToResponseUrlWithoutToken) {
     fake_slack fake;
     bot_under_test bot(fast_config(fake));
-    std::promise<api_result> p;
+    eventual<api_result> p;
     const std::string url = fake.api_url() + "response.hook?secret=abc";
     boost::asio::co_spawn(bot.ioc(),
                           bot.api().async_post_response_url(url, {{"text", "done"}, {"response_type", "ephemeral"}}),
-                          [&](std::exception_ptr, api_result r) { p.set_value(std::move(r)); });
-    const auto r = p.get_future().get();
+                          [p](std::exception_ptr, api_result r) { p(std::move(r)); });
+    const auto result = p.get(10s);
+    ASSERT_TRUE(result);
+    const auto& r = *result;
     const auto reqs = fake.requests("response.hook");
     ASSERT_EQ(reqs.size(), 1u);
     EXPECT_TRUE(reqs[0].authorization.empty());
@@ -169,12 +177,14 @@ TEST(WebApi, ResponseUrlToAnotherHostIsRefused) {
     const auto accepts = fake.tcp_accepts();
     auto url = fake.api_url();
     url.replace(url.find("127.0.0.1"), 9, "localhost");  // the fake's certificate covers it
-    std::promise<api_result> p;
+    eventual<api_result> p;
     boost::asio::co_spawn(
         bot.ioc(),
         bot.api().async_post_response_url(url + "response.hook", {{"text", "leak"}}),
-        [&](std::exception_ptr, api_result r) { p.set_value(std::move(r)); });
-    const auto r = p.get_future().get();
+        [p](std::exception_ptr, api_result r) { p(std::move(r)); });
+    const auto result = p.get(10s);
+    ASSERT_TRUE(result);
+    const auto& r = *result;
     EXPECT_FALSE(r.ok);
     EXPECT_EQ(r.error, "response_url_refused");
     EXPECT_EQ(r.attempts, 0);

@@ -2,11 +2,14 @@
 // (tests and benchmarks).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -45,6 +48,25 @@ inline config fast_config(std::string api_url, std::string ca_file) {
 
 inline config fast_config(const fake_slack& fake) { return fast_config(fake.api_url(), fake.ca_file()); }
 
+/// A result a callback on the bot's thread delivers and a test waits for with a deadline.
+/// Copies share one state, so a callback that runs after the test gave up writes into
+/// live memory, not into a destroyed promise on the test's stack.
+template <class T>
+class eventual {
+public:
+    /// Delivers the result (usable directly as a callback).
+    void operator()(T value) const { state_->set_value(std::move(value)); }
+    /// The result once delivered; nullopt when `timeout` passes first.
+    std::optional<T> get(std::chrono::milliseconds timeout) const {
+        if (future_.wait_for(timeout) != std::future_status::ready) return std::nullopt;
+        return future_.get();
+    }
+
+private:
+    std::shared_ptr<std::promise<T>> state_ = std::make_shared<std::promise<T>>();
+    std::shared_future<T> future_ = state_->get_future().share();
+};
+
 /// Collects log lines so tests can assert on them (and on what must not be in them).
 struct log_capture {
     mutable std::mutex mu;
@@ -59,19 +81,29 @@ struct log_capture {
             logged.notify_all();
         });
     }
-    bool contains(std::string_view needle) const {
+    bool contains(std::string_view needle) const { return count({needle}) > 0; }
+    /// Lines that contain every one of `needles` (e.g. a level and a message).
+    std::size_t count(std::initializer_list<std::string_view> needles) const {
         std::lock_guard lock(mu);
-        return contains_locked(needle);
+        return count_locked(needles);
     }
     /// Waits until a line containing `needle` was logged; false on timeout.
     bool wait_for(std::string_view needle, std::chrono::milliseconds timeout) const {
-        std::unique_lock lock(mu);
-        return logged.wait_for(lock, timeout, [&] { return contains_locked(needle); });
+        return wait_for_count({needle}, 1, timeout);
     }
-    bool contains_locked(std::string_view needle) const {
-        for (const auto& l : lines)
-            if (l.find(needle) != std::string::npos) return true;
-        return false;
+    /// Waits until `n` lines contain every one of `needles`; false on timeout.
+    bool wait_for_count(std::initializer_list<std::string_view> needles,
+                        std::size_t n,
+                        std::chrono::milliseconds timeout) const {
+        std::unique_lock lock(mu);
+        return logged.wait_for(lock, timeout, [&] { return count_locked(needles) >= n; });
+    }
+    std::size_t count_locked(std::initializer_list<std::string_view> needles) const {
+        return static_cast<std::size_t>(std::ranges::count_if(lines, [&](const std::string& l) {
+            return std::ranges::all_of(needles, [&](std::string_view n) {
+                return l.find(n) != std::string::npos;
+            });
+        }));
     }
     std::string all() const {
         std::lock_guard lock(mu);
@@ -132,15 +164,11 @@ public:
         return seen_;
     }
 
-    /// Waits until the client itself has seen `n` hellos (the fake counts a connection as
-    /// soon as it answers the upgrade, before the client has read that answer).
-    bool wait_for_hellos(std::uint64_t n, std::chrono::milliseconds timeout) {
-        const auto until = std::chrono::steady_clock::now() + timeout;
-        while (client_.stats().connects.load() < n) {
-            if (std::chrono::steady_clock::now() > until) return false;
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        return true;
+    /// Waits until the client itself has read `n` hellos (the fake counts a connection as
+    /// soon as it answers the upgrade, before the client has read that answer). The client
+    /// logs each one as "connection N ready".
+    bool wait_for_hellos(std::size_t n, std::chrono::milliseconds timeout) const {
+        return capture_.wait_for_count({" ready (Slack counts "}, n, timeout);
     }
 
     /// CPU time of the network thread, which runs the whole client (benchmarks divide it
@@ -158,12 +186,18 @@ public:
     boost::asio::io_context& ioc() { return ioc_; }
     const log_capture& logs() const { return capture_; }
 
-    /// Runs a Web API call on the bot's thread and waits for its result.
-    api_result call(std::string method, nlohmann::json args = nlohmann::json::object()) {
-        std::promise<api_result> p;
-        auto f = p.get_future();
-        api_.call(std::move(method), std::move(args), [&p](const api_result& r) { p.set_value(r); });
-        return f.get();
+    /// Runs a Web API call on the bot's thread and waits for its result. The deadline
+    /// covers the client's own retries (five attempts, Retry-After honoured); past it the
+    /// test fails with an exception instead of hanging.
+    api_result call(std::string method,
+                    nlohmann::json args = nlohmann::json::object(),
+                    std::chrono::milliseconds timeout = 30s) {
+        const std::string name = method;
+        eventual<api_result> r;
+        api_.call(std::move(method), std::move(args), r);
+        auto result = r.get(timeout);
+        if (!result) throw std::runtime_error(name + ": no result within the test's deadline");
+        return *std::move(result);
     }
 
 private:

@@ -2,12 +2,15 @@
 // for tests and benchmarks that need exit statuses, signals, real crashes or its own RSS.
 #pragma once
 
+#include <condition_variable>
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <spawn.h>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <sys/wait.h>
 #include <thread>
@@ -86,6 +89,15 @@ public:
     /// Resident set size in KiB (VmRSS) and its peak (VmHWM); zeros once the process is gone.
     std::pair<long, long> rss_kib() const { return testing::rss_kib(pid); }
 
+    /// Waits until the child has written `needle` to stderr; false on timeout or once its
+    /// stderr is closed without it.
+    bool wait_for_stderr(std::string_view needle, std::chrono::milliseconds timeout) {
+        std::unique_lock lock(mu_);
+        return written_.wait_for(lock, timeout, [&] {
+            return err_.find(needle) != std::string::npos || stderr_closed_;
+        }) && err_.find(needle) != std::string::npos;
+    }
+
     // Waits for exit (killing after `timeout`) and returns the exit status and stderr (its
     // last megabyte).
     std::pair<int, std::string> finish(std::chrono::milliseconds timeout = 20s) {
@@ -101,6 +113,7 @@ public:
         }
         pid = -1;
         reader_.join();  // the pipe reaches EOF with the child gone
+        std::lock_guard lock(mu_);
         return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), err_};
     }
 
@@ -110,13 +123,25 @@ private:
         char buf[4096];
         ssize_t n;
         while ((n = read(fd, buf, sizeof buf)) > 0) {
-            err_.append(buf, static_cast<std::size_t>(n));
-            if (err_.size() > 2 * keep) err_.erase(0, err_.size() - keep);
+            {
+                std::lock_guard lock(mu_);
+                err_.append(buf, static_cast<std::size_t>(n));
+                if (err_.size() > 2 * keep) err_.erase(0, err_.size() - keep);
+            }
+            written_.notify_all();
         }
         close(fd);
+        {
+            std::lock_guard lock(mu_);
+            stderr_closed_ = true;
+        }
+        written_.notify_all();
     }
 
-    std::string err_;  // written by reader_ only until it is joined
+    std::mutex mu_;  // guards err_ and stderr_closed_, which reader_ writes
+    std::condition_variable written_;
+    std::string err_;
+    bool stderr_closed_ = false;
     std::thread reader_;
 };
 

@@ -142,7 +142,7 @@ struct fake_slack::impl : std::enable_shared_from_this<impl> {
     std::vector<recorded_request> requests;
     std::set<std::string> tickets;
     std::size_t open_count = 0;
-    std::size_t accepts = 0;
+    std::vector<steady::time_point> accept_times;  // of Web API connections, in order
     std::size_t id_counter = 0;
     int next_peer_id = 0;
     std::size_t round_robin = 0;
@@ -237,7 +237,7 @@ asio::awaitable<void> fake_slack::impl::accept_loop() {
         // The proxy's own connections are Socket Mode links, not Web API clients.
         if (!is_proxy_peer(socket)) {
             std::lock_guard lock(mu);
-            ++accepts;
+            accept_times.push_back(steady::now());
             cv.notify_all();
         }
         asio::co_spawn(ioc, session(std::move(socket)), asio::detached);
@@ -362,8 +362,12 @@ asio::awaitable<void> fake_slack::impl::serve_ws(Stream stream, http::request<ht
         auto [ec, n] = co_await peer->ws.async_read(buffer, tuple_awaitable);
         if (ec) {
             if (ec == websocket::error::closed) {
+                // Not live once it said goodbye: a waiter for the close frame must not
+                // still count (or send to) this connection.
                 std::lock_guard lock(mu);
+                peer->alive = false;
                 ++close_frames;
+                cv.notify_all();
             }
             break;
         }
@@ -575,12 +579,17 @@ int fake_slack::live_connections() const {
 
 std::size_t fake_slack::tcp_accepts() const {
     std::lock_guard lock(impl_->mu);
-    return impl_->accepts;
+    return impl_->accept_times.size();
+}
+
+std::vector<std::chrono::steady_clock::time_point> fake_slack::tcp_accept_times() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->accept_times;
 }
 
 bool fake_slack::wait_for_tcp_accepts(std::size_t n, milliseconds timeout) const {
     std::unique_lock lock(impl_->mu);
-    return impl_->cv.wait_for(lock, timeout, [&] { return impl_->accepts >= n; });
+    return impl_->cv.wait_for(lock, timeout, [&] { return impl_->accept_times.size() >= n; });
 }
 
 std::size_t fake_slack::opens() const {
@@ -673,6 +682,11 @@ std::size_t fake_slack::unacked() const {
 std::size_t fake_slack::close_frames() const {
     std::lock_guard lock(impl_->mu);
     return impl_->close_frames;
+}
+
+bool fake_slack::wait_for_close_frames(std::size_t n, milliseconds timeout) const {
+    std::unique_lock lock(impl_->mu);
+    return impl_->cv.wait_for(lock, timeout, [&] { return impl_->close_frames >= n; });
 }
 
 }  // namespace incident_bot::testing

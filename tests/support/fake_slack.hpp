@@ -78,6 +78,8 @@ public:
     /// TCP connections accepted on the Web API port (to see keep-alive reuse, or count
     /// handshakes when the client refuses our certificate).
     std::size_t tcp_accepts() const;
+    /// When each of those connections was accepted, oldest first (to measure backoff).
+    std::vector<std::chrono::steady_clock::time_point> tcp_accept_times() const;
     /// Waits until `n` TCP connections were accepted on the Web API port.
     bool wait_for_tcp_accepts(std::size_t n, milliseconds timeout) const;
     /// Waits until `n` requests of `method` were recorded.
@@ -123,6 +125,8 @@ public:
     std::size_t unacked() const;
     /// Close frames received from the client.
     std::size_t close_frames() const;
+    /// Waits until `n` close frames were received.
+    bool wait_for_close_frames(std::size_t n, milliseconds timeout) const;
 
 private:
     struct impl;

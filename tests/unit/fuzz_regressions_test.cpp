@@ -1,12 +1,17 @@
 // Inputs the fuzzers (tests/fuzz) once failed on, replayed through the same harness code so
 // the normal test run catches a regression: tests/data/fuzz-regressions/<fuzzer>/<file>,
-// one file per input, kept byte for byte as libFuzzer wrote it. The harnesses throw on a
-// broken check and let unexpected exceptions out, which fails the test with the file name.
+// one file per input, kept byte for byte as libFuzzer wrote it. A fuzzer that never crashed
+// keeps a real Slack input there (from the Slack SDK fixtures) so its harness still runs.
+// The harnesses throw on a broken check and let unexpected exceptions out, which fails the
+// test with the file name.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -25,16 +30,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> inputs(const std::string& fuzzer) {
-    const fs::path dir =
-        fs::path(INCIDENT_BOT_SOURCE_DIR) / "tests" / "data" / "fuzz-regressions" / fuzzer;
-    std::vector<fs::path> out;
-    if (fs::is_directory(dir))
-        for (const auto& f : fs::directory_iterator(dir))
-            if (f.is_regular_file()) out.push_back(f.path());
-    std::sort(out.begin(), out.end());
-    return out;
+using harness = void (*)(std::string_view);
+
+// One entry per fuzzer in tests/fuzz; EveryFuzzerIsReplayed keeps the two in step.
+const std::map<std::string, harness>& harnesses() {
+    static const std::map<std::string, harness> all{
+        {"socket_mode_envelope", fuzz::run_socket_mode_envelope},
+        {"slash_command", fuzz::run_slash_command},
+        {"block_actions", fuzz::run_block_actions},
+        {"slack_export", fuzz::run_slack_export},
+        {"rule_file", fuzz::run_rule_file},
+        {"config_file", fuzz::run_config_file},
+        {"lint", fuzz::run_lint},
+        {"json_parse", fuzz::run_json_parse},
+    };
+    return all;
 }
+
+const fs::path source_dir = INCIDENT_BOT_SOURCE_DIR;
 
 std::string read(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
@@ -43,28 +56,46 @@ std::string read(const fs::path& file) {
     return text.str();
 }
 
-void replay(const std::string& fuzzer, void (*harness)(std::string_view)) {
-    for (const auto& file : inputs(fuzzer)) {
+// A missing or empty folder fails: otherwise a renamed fuzzer or a typo replays nothing
+// and still passes.
+void replay(const std::string& fuzzer) {
+    const fs::path dir = source_dir / "tests" / "data" / "fuzz-regressions" / fuzzer;
+    ASSERT_TRUE(fs::is_directory(dir)) << dir << " is missing";
+    std::vector<fs::path> files;
+    for (const auto& f : fs::directory_iterator(dir))
+        if (f.is_regular_file()) files.push_back(f.path());
+    ASSERT_FALSE(files.empty()) << dir << " holds no inputs";
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
         SCOPED_TRACE(file.string());
-        const std::string text = read(file);
         try {
-            harness(text);
+            harnesses().at(fuzzer)(read(file));
         } catch (const std::exception& e) {
             ADD_FAILURE() << "uncaught " << e.what();
         }
     }
 }
 
-TEST(FuzzRegressions, SocketModeEnvelope) {
-    replay("socket_mode_envelope", fuzz::run_socket_mode_envelope);
+TEST(FuzzRegressions, EveryFuzzerIsReplayed) {
+    std::set<std::string> fuzzers;
+    for (const auto& f : fs::directory_iterator(source_dir / "tests" / "fuzz")) {
+        const std::string name = f.path().filename().string();
+        if (name.ends_with("_fuzzer.cpp"))
+            fuzzers.insert(name.substr(0, name.size() - std::string_view("_fuzzer.cpp").size()));
+    }
+    std::set<std::string> replayed;
+    for (const auto& [name, run] : harnesses()) replayed.insert(name);
+    EXPECT_EQ(fuzzers, replayed);
 }
-TEST(FuzzRegressions, SlashCommand) { replay("slash_command", fuzz::run_slash_command); }
-TEST(FuzzRegressions, BlockActions) { replay("block_actions", fuzz::run_block_actions); }
-TEST(FuzzRegressions, SlackExport) { replay("slack_export", fuzz::run_slack_export); }
-TEST(FuzzRegressions, RuleFile) { replay("rule_file", fuzz::run_rule_file); }
-TEST(FuzzRegressions, ConfigFile) { replay("config_file", fuzz::run_config_file); }
-TEST(FuzzRegressions, Lint) { replay("lint", fuzz::run_lint); }
-TEST(FuzzRegressions, JsonParse) { replay("json_parse", fuzz::run_json_parse); }
+
+TEST(FuzzRegressions, SocketModeEnvelope) { replay("socket_mode_envelope"); }
+TEST(FuzzRegressions, SlashCommand) { replay("slash_command"); }
+TEST(FuzzRegressions, BlockActions) { replay("block_actions"); }
+TEST(FuzzRegressions, SlackExport) { replay("slack_export"); }
+TEST(FuzzRegressions, RuleFile) { replay("rule_file"); }
+TEST(FuzzRegressions, ConfigFile) { replay("config_file"); }
+TEST(FuzzRegressions, Lint) { replay("lint"); }
+TEST(FuzzRegressions, JsonParse) { replay("json_parse"); }
 
 // What the fixes promise, spelled out next to the raw inputs.
 

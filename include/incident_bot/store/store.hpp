@@ -344,6 +344,8 @@ public:
 
     /// The file's path as given.
     const std::string& path() const;
+    /// The store clock's now.
+    std::chrono::system_clock::time_point now() const;
 
     // Incidents.
 
@@ -374,6 +376,13 @@ public:
                      std::string summary,
                      std::optional<std::string> by_user = {});
     bool set_impact(std::int64_t id, std::string impact, std::optional<std::string> by_user = {});
+
+    /// Moves an incident to another channel (a channel created for it). False for an unknown
+    /// id; throws store_error when that channel already has an open incident.
+    bool set_incident_channel(std::int64_t id, std::string channel);
+    /// Records whether the incident's channel is private (as Slack says). False for an
+    /// unknown id.
+    bool set_incident_private(std::int64_t id, bool is_private);
 
     // Timeline.
 
@@ -418,6 +427,10 @@ public:
     /// Removes one user's reaction and re-derives key_event and stage. False when absent.
     bool remove_reaction(std::int64_t entry_id, std::string_view user, std::string_view reaction);
 
+    /// ts of the incident's latest timeline entry of this `kind` ("status_change", ...), or
+    /// of any kind when `kind` is empty; nullopt when there is none.
+    std::optional<std::string> last_entry_ts(std::int64_t incident_id, std::string_view kind = {});
+
     // Action items.
 
     /// Adds an item (id, done, created_at and done_at are set by the store); returns its id.
@@ -434,13 +447,18 @@ public:
     /// The newest version.
     std::optional<draft> latest_draft(std::int64_t incident_id);
 
-    // User cache.
+    // People: the user cache (display names) and the names the nudges recognise.
 
     /// A cached user; nullopt when unknown or fetched longer than `max_age` ago.
     std::optional<cached_user> get_user(std::string_view id,
                                         std::optional<std::chrono::seconds> max_age = {});
     /// Inserts or refreshes a user.
     void put_user(const cached_user& u);
+
+    /// Stores (or replaces) a person's names.
+    void remember_person(const person_names& p);
+    /// Every person whose names are stored.
+    std::vector<person_names> people();
 
     // Event dedupe.
 
@@ -461,6 +479,28 @@ public:
     /// Votes so far for a rule.
     nudge_votes votes_for(std::string_view rule_id);
 
+    /// Keeps the text of the message at `ts` in `channel`'s incident timeline as a labeled
+    /// example (the last vote on a message wins). False when the timeline has no such message.
+    bool keep_nudge_example(std::string_view channel,
+                            std::string_view ts,
+                            std::string_view rule_id,
+                            std::string_view category,
+                            bool helpful,
+                            unix_time at);
+    /// Every kept example, oldest first.
+    std::vector<nudge_example> nudge_examples();
+
+    /// Opts a user out of (enabled = false) or back into blameless-language nudges.
+    void set_nudges_enabled(std::string_view user, bool enabled);
+    /// False when the user opted out.
+    bool nudges_enabled(std::string_view user);
+    /// Nudges sent in a channel within [from, until] (until absent: up to now).
+    std::int64_t count_nudges_in_channel(std::string_view channel,
+                                         unix_time from,
+                                         std::optional<unix_time> until = {});
+    /// Nudges sent for one rule, all time (`incident-bot rules --stats`).
+    std::int64_t count_rule_nudges(std::string_view rule_id);
+
     // Search.
 
     /// Incidents whose timeline, post-mortem drafts, title, summary or impact contain all of
@@ -473,47 +513,6 @@ public:
     /// (every second or so) to keep `search` from doing the whole backlog. Crash-safe: an
     /// entry is indexed exactly once, by whichever call comes first after its commit.
     std::size_t index_pending(std::size_t max_entries);
-
-    /// The store clock's now.
-    std::chrono::system_clock::time_point now() const;
-
-    // Additions for slash commands, reminders and post-mortems.
-
-    /// Keeps the text of the message at `ts` in `channel`'s incident timeline as a labeled
-    /// example (the last vote on a message wins). False when the timeline has no such message.
-    bool keep_nudge_example(std::string_view channel,
-                            std::string_view ts,
-                            std::string_view rule_id,
-                            std::string_view category,
-                            bool helpful,
-                            unix_time at);
-    /// Every kept example, oldest first.
-    std::vector<nudge_example> nudge_examples();
-
-    /// Stores (or replaces) a person's names.
-    void remember_person(const person_names& p);
-    /// Every person whose names are stored.
-    std::vector<person_names> people();
-
-    /// Opts a user out of (enabled = false) or back into blameless-language nudges.
-    void set_nudges_enabled(std::string_view user, bool enabled);
-    /// False when the user opted out.
-    bool nudges_enabled(std::string_view user);
-    /// Nudges sent in a channel within [from, until] (until absent: up to now).
-    std::int64_t count_nudges_in_channel(std::string_view channel,
-                                         unix_time from,
-                                         std::optional<unix_time> until = {});
-    /// Moves an incident to another channel (a channel created for it). False for an unknown
-    /// id; throws store_error when that channel already has an open incident.
-    bool set_incident_channel(std::int64_t id, std::string channel);
-    /// Records whether the incident's channel is private (as Slack says). False for an
-    /// unknown id.
-    bool set_incident_private(std::int64_t id, bool is_private);
-    /// ts of the incident's latest timeline entry of this `kind` ("status_change", ...), or
-    /// of any kind when `kind` is empty; nullopt when there is none.
-    std::optional<std::string> last_entry_ts(std::int64_t incident_id, std::string_view kind = {});
-    /// Nudges sent for one rule, all time (`incident-bot rules --stats`).
-    std::int64_t count_rule_nudges(std::string_view rule_id);
 
     // Operations: backups, erasure and retention.
 

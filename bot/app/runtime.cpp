@@ -20,7 +20,7 @@
 #include "incident_bot/slack/socket_mode.hpp"
 #include "incident_bot/store/store_executor.hpp"
 #include "net/http_server.hpp"
-#include "protocol/reconnect.hpp"
+#include "incident_bot/error.hpp"
 
 namespace incident_bot {
 
@@ -136,6 +136,8 @@ int runtime::run(bool handle_signals) {
             status = 1;
         }
         d.incidents.stop();
+        // The connections are closed: what is still retrying could not be answered anyway.
+        d.api.stop();
         d.stopped = true;
         d.gauge_timer.cancel();
         if (d.http) d.http->stop();
@@ -147,7 +149,7 @@ int runtime::run(bool handle_signals) {
         if (e) return;
         if (r.ok) {
             d.nudges.set_bot_user(r.body.value("user_id", ""));
-        } else if (is_fatal_open_error(r.error, 0)) {
+        } else if (is_fatal(r.code)) {
             d.log.error("runtime", "Slack refused the bot token (" + r.error +
                                        "): check SLACK_BOT_TOKEN is a valid xoxb- token");
             status = 1;

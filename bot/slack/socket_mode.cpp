@@ -22,6 +22,7 @@
 #include "protocol/dedupe.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/reconnect.hpp"
+#include "protocol/session_fsm.hpp"
 #include "protocol/url.hpp"
 
 namespace incident_bot {
@@ -632,22 +633,23 @@ asio::awaitable<std::shared_ptr<connection>> socket_mode_client::impl::async_ope
     int slot, open_failure& failure) {
     auto opened = co_await api.async_call("apps.connections.open", json::object(), token_kind::app);
     if (!opened.ok) {
-        failure = {
-            opened.error, static_cast<int>(opened.http_status), {}, opened.certificate_refused};
+        // slack-go reads a 404 from apps.connections.open as bad credentials.
+        failure = {opened.http_status == 404 ? make_error_code(errc::invalid_auth) : opened.code,
+                   opened.error,
+                   opened.retry_after};
         co_return nullptr;
     }
     const std::string link = opened.body.value("url", std::string());
     auto u = parse_url(link);
     if (!u || (u->scheme != "wss" && u->scheme != "ws")) {
-        failure = {"apps.connections.open returned no usable ws(s):// url", 0, {}};
+        failure = {errc::protocol, "apps.connections.open returned no usable ws(s):// url", {}};
         co_return nullptr;
     }
     if (!is_allowed_socket_url(*u, *parse_url(cfg.api_url))) {
-        failure = {
-            "apps.connections.open returned a ws:// url while the Web API is https; "
-            "refusing an unencrypted socket",
-            0,
-            {}};
+        failure = {errc::protocol,
+                   "apps.connections.open returned a ws:// url while the Web API is https; "
+                   "refusing an unencrypted socket",
+                   {}};
         co_return nullptr;
     }
     const int id = next_connection_id++;
@@ -658,19 +660,16 @@ asio::awaitable<std::shared_ptr<connection>> socket_mode_client::impl::async_ope
         conn = std::make_shared<ws_connection<beast::tcp_stream>>(id, cfg.socket_mode, log, ex, ex);
     log.info("socket_mode", "slot " + std::to_string(slot) + ": connecting connection " +
                                 std::to_string(id) + " to " + u->host);
-    std::string error;
-    bool certificate_refused = false;
     try {
         co_await conn->async_open(*u);
     } catch (const boost::system::system_error& e) {
         if (e.code() == asio::error::operation_aborted && stopping) throw;
         // A declined upgrade (e.g. 409) means the ticket is spent: never redial it.
-        error = "handshake with " + u->host + " failed: " + e.code().message();
-        certificate_refused = net::is_certificate_error(e.code());
-        if (certificate_refused) refusals.refused(log, "socket_mode", u->host, e.code().message());
-    }
-    if (!error.empty()) {
-        failure = {error, 0, {}, certificate_refused};
+        const bool refused = net::is_certificate_error(e.code());
+        if (refused) refusals.refused(log, "socket_mode", u->host, e.code().message());
+        failure = {refused ? errc::tls : errc::network,
+                   "handshake with " + u->host + " failed: " + e.code().message(),
+                   {}};
         co_return nullptr;
     }
     refusals.accepted(u->host);
@@ -682,17 +681,19 @@ asio::awaitable<std::shared_ptr<connection>> socket_mode_client::impl::async_ope
     if (!conn->has_hello()) {
         live.erase(conn);
         conn->abort();
-        failure = {conn->disconnect_reason().empty() ? "connection closed before hello"
+        failure = {errc::network,
+                   conn->disconnect_reason().empty() ? "connection closed before hello"
                                                      : conn->disconnect_reason(),
-                   0,
                    {}};
         co_return nullptr;
     }
     co_return conn;
 }
 
+// Carries out the slot's session_fsm: every decision is the machine's, this only does I/O
+// and keeps the counters.
 asio::awaitable<void> socket_mode_client::impl::run_slot(int slot) {
-    reconnect_policy policy(cfg.socket_mode, static_cast<std::uint64_t>(slot) * 7919 + 1);
+    session_fsm fsm(cfg.socket_mode, static_cast<std::uint64_t>(slot) * 7919 + 1);
     asio::steady_timer sleeper(ex);
     sleepers.insert(&sleeper);
     std::shared_ptr<connection> current, retiring;
@@ -703,76 +704,59 @@ asio::awaitable<void> socket_mode_client::impl::run_slot(int slot) {
         live.erase(c);
         c->close();
         c = nullptr;
-    };
-    auto sleep = [&](milliseconds d) -> asio::awaitable<void> {
-        log.info("socket_mode", "slot " + std::to_string(slot) + ": reconnecting in " +
-                                    std::to_string(d.count()) + " ms");
-        co_await async_sleep(sleeper, d);
+        --stats.open_connections;
     };
 
-    while (!stopping) {
-        if (!current) {
-            open_failure failure;
-            auto conn = co_await async_open_connection(slot, failure);
-            if (stopping) {
-                retire(conn);
-                break;
-            }
-            if (!conn) {
-                // A refused certificate was already logged once, with its host and reason.
-                const auto line = "slot " + std::to_string(slot) + ": " + failure.error;
-                if (failure.certificate_refused) log.debug("socket_mode", line);
-                else log.warn("socket_mode", line);
-                auto d = policy.on_open_failed(failure);
-                if (d.what == reconnect_decision::kind::stop) {
-                    fatal(d.message);
-                    break;
-                }
-                co_await sleep(d.delay);
-                continue;
-            }
-            policy.on_hello();
-            ++stats.connects;
-            ++stats.open_connections;
-            if (!first) ++stats.reconnects;
-            first = false;
-            // The replacement is up: only now let the refreshed connection go.
-            if (retiring) --stats.open_connections;
-            retire(retiring);
-            current = std::move(conn);
+    auto action = fsm.start();
+    for (;;) {
+        if (stopping && action.what != session_action::kind::stop) action = fsm.on_stop();
+        if (action.close_retiring) retire(retiring);
+        if (action.keep_as_retiring) {
+            ++stats.refreshes;
+            // Keep reading and acking on the old socket until the new one says hello.
+            retiring = std::move(current);
         }
-
-        co_await current->async_wait_change(/*want_hello=*/false);
-        if (stopping) break;
-        const auto d = current->dead() ? policy.on_connection_lost()
-                                       : policy.on_disconnect(current->disconnect_reason());
-        switch (d.what) {
-            case reconnect_decision::kind::replace:
-                ++stats.refreshes;
-                // Keep reading and acking on the old socket until the new one says hello.
-                if (retiring) --stats.open_connections;
+        if (action.close_live) retire(current);
+        switch (action.what) {
+            case session_action::kind::open: {
+                open_failure failure;
+                auto conn = co_await async_open_connection(slot, failure);
+                if (conn) {
+                    current = std::move(conn);
+                    ++stats.connects;
+                    ++stats.open_connections;
+                    if (!first) ++stats.reconnects;
+                    first = false;
+                    action = fsm.on_opened();
+                } else {
+                    // A refused certificate was already logged once, with its host and reason.
+                    const auto line = "slot " + std::to_string(slot) + ": " + failure.diagnostics;
+                    if (failure.code == errc::tls) log.debug("socket_mode", line);
+                    else log.warn("socket_mode", line);
+                    action = fsm.on_open_failed(failure);
+                }
+                break;
+            }
+            case session_action::kind::watch:
+                co_await current->async_wait_change(/*want_hello=*/false);
+                action = current->dead() ? fsm.on_lost()
+                                         : fsm.on_disconnect(current->disconnect_reason());
+                break;
+            case session_action::kind::wait:
+                log.info("socket_mode", "slot " + std::to_string(slot) + ": reconnecting in " +
+                                            std::to_string(action.delay.count()) + " ms");
+                co_await async_sleep(sleeper, action.delay);
+                action = fsm.on_woken();
+                break;
+            case session_action::kind::stop:
+                if (action.code) fatal(action.message);
+                // A connection opened while stop() ran is not the machine's to know of.
+                retire(current);
                 retire(retiring);
-                retiring = std::move(current);
-                break;
-            case reconnect_decision::kind::open_now:
-                --stats.open_connections;
-                retire(current);
-                break;
-            case reconnect_decision::kind::open_after:
-                --stats.open_connections;
-                retire(current);
-                co_await sleep(d.delay);
-                break;
-            case reconnect_decision::kind::stop:
-                fatal(d.message);
-                break;
+                sleepers.erase(&sleeper);
+                co_return;
         }
     }
-    if (current) --stats.open_connections;
-    if (retiring) --stats.open_connections;
-    retire(current);
-    retire(retiring);
-    sleepers.erase(&sleeper);
 }
 
 void socket_mode_client::impl::fatal(std::string message) {

@@ -3,7 +3,9 @@
 #include <map>
 #include <set>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -61,11 +63,6 @@ std::string query_string(const json& args) {
     return q;
 }
 
-asio::awaitable<void> async_sleep_until(clock_type::time_point t) {
-    if (t <= clock_type::now()) co_return;
-    asio::steady_timer timer(co_await asio::this_coro::executor, t);
-    co_await timer.async_wait(asio::use_awaitable);
-}
 
 std::vector<std::string> collect_warnings(const json& body) {
     std::vector<std::string> out;
@@ -115,6 +112,15 @@ struct web_api::impl {
                                            std::string rate_key,
                                            std::string channel);
 
+    // Waits until `t`; stop() cuts the wait short.
+    asio::awaitable<void> sleep_until(clock_type::time_point t) {
+        if (t <= clock_type::now() || stopping) co_return;
+        asio::steady_timer timer(ex, t);
+        sleepers.insert(&timer);
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        sleepers.erase(&timer);
+    }
+
     asio::any_io_executor ex;
     const config& cfg;
     const logger& log;
@@ -125,6 +131,9 @@ struct web_api::impl {
     certificate_refusals refusals;
     std::size_t pending = 0;
     web_api_stats stats;
+    // After stop(): no new attempt starts and no wait goes on (see web_api::stop).
+    bool stopping = false;
+    std::set<asio::steady_timer*> sleepers;
 };
 
 web_api::web_api(asio::any_io_executor ex, const config& cfg, const logger& log)
@@ -136,12 +145,25 @@ web_api::web_api(asio::any_io_executor ex, const config& cfg, const logger& log)
 web_api::~web_api() = default;
 
 const web_api_stats& web_api::stats() const { return impl_->stats; }
+
+void web_api::stop() {
+    asio::post(impl_->ex, [&d = *impl_] {
+        d.stopping = true;
+        for (auto* t : d.sleepers) t->cancel();
+    });
+}
 asio::any_io_executor web_api::get_executor() const { return impl_->ex; }
 
 asio::awaitable<api_result> web_api::async_call(std::string method, json args, token_kind token) {
     auto& d = *impl_;
     api_result result;
+    if (d.stopping) {
+        result.code = errc::network;
+        result.error = "shutting_down";
+        co_return result;
+    }
     if (d.pending >= d.cfg.web_api.max_pending) {
+        result.code = errc::queue_full;
         result.error = "queue_full";
         d.log.error("web_api", method + ": refused, " + std::to_string(d.pending) +
                                    " calls already pending");
@@ -187,11 +209,13 @@ asio::awaitable<api_result> web_api::async_post_response_url(std::string respons
     if (!target || !is_allowed_response_url(*target, d.base, api_explicit)) {
         api_result bad;
         if (target) {
+            bad.code = errc::refused_url;
             bad.error = "response_url_refused";
             d.log.error("web_api",
                         "response_url to " + target->scheme + "://" + target->host +
                             " refused (only https://hooks.slack.com/); reply dropped");
         } else {
+            bad.code = errc::refused_url;
             bad.error = "invalid_response_url";
             d.log.error("web_api", "response_url is not a valid URL; reply dropped");
         }
@@ -255,10 +279,17 @@ asio::awaitable<api_result> web_api::impl::async_send(std::string label,
     backoff retry(cfg.web_api.retry_initial, cfg.web_api.retry_initial * 32,
                   stats.http_attempts + 1);
     for (int attempt = 1; attempt <= cfg.web_api.max_attempts; ++attempt) {
-        co_await async_sleep_until(blocked_until[rate_key]);
-        if (!channel.empty()) co_await async_sleep_until(reserve_channel_slot(channel));
+        co_await sleep_until(blocked_until[rate_key]);
+        if (!channel.empty()) co_await sleep_until(reserve_channel_slot(channel));
+        if (stopping) {
+            result.code = errc::network;
+            result.error = "shutting_down";
+            log.info("web_api", label + ": dropped, shutting down");
+            co_return result;
+        }
         ++stats.http_attempts;
         result.attempts = attempt;
+        result.retry_after.reset();  // only the last attempt's counts
         net::http_response res;
         boost::system::error_code failed;
         try {
@@ -270,17 +301,18 @@ asio::awaitable<api_result> web_api::impl::async_send(std::string label,
         if (failed) {
             ++stats.by_method_status[rate_key + " 0"];
             result.error = "network: " + failed.message();
+            result.code = errc::network;
             if (net::is_certificate_error(failed)) {
                 // Not a network blip: a retry moments later only repeats the handshake.
                 // Callers that loop (the Socket Mode slots) back off instead (issue 15).
-                result.certificate_refused = true;
+                result.code = errc::tls;
                 ++stats.failures;
                 refusals.refused(log, "web_api", to.host, failed.message());
                 co_return result;
             }
             log.warn("web_api", label + ": " + result.error + " (attempt " +
                                       std::to_string(attempt) + ")");
-            co_await async_sleep_until(clock_type::now() + retry.next());
+            co_await sleep_until(clock_type::now() + retry.next());
             continue;
         }
         refusals.accepted(to.host);
@@ -290,24 +322,29 @@ asio::awaitable<api_result> web_api::impl::async_send(std::string label,
             ++stats.rate_limited;
             const auto wait = res.retry_after.value_or(retry.next());
             blocked_until[rate_key] = clock_type::now() + wait;
+            result.code = errc::rate_limited;
             result.error = "ratelimited";
+            result.retry_after = res.retry_after;
             log.warn("web_api", label + ": ratelimited, retrying after " +
                                       std::to_string(wait.count()) + " ms");
             continue;
         }
         if (res.status >= 500) {
+            result.code = errc::http_status;
             result.error = "http_" + std::to_string(res.status);
             log.warn("web_api", label + ": " + result.error);
-            co_await async_sleep_until(clock_type::now() + retry.next());
+            co_await sleep_until(clock_type::now() + retry.next());
             continue;
         }
         json body = parse_json(res.body);
         if (body.is_discarded() || !body.is_object()) {
+            result.code = res.status == 200 ? errc::protocol : errc::http_status;
             result.error = res.status == 200 ? "invalid_response" : "http_" + std::to_string(res.status);
             break;
         }
         result.ok = body.value("ok", false);
         result.error = result.ok ? "" : body.value("error", std::string("unknown_error"));
+        result.code = result.ok ? std::error_code() : make_error_code(classify_slack_error(result.error));
         result.warnings = collect_warnings(body);
         result.body = std::move(body);
         if (!result.ok) {

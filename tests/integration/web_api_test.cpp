@@ -68,6 +68,28 @@ TEST(WebApi, HonoursRetryAfterOn429) {
     EXPECT_EQ(bot.api().stats().rate_limited, 1u);
 }
 
+// Issue 16: at shutdown no retrying call keeps the executor alive: a call sitting out a
+// long Retry-After ends at stop(), and later calls are refused without reaching Slack.
+TEST(WebApi, StopEndsRateLimitWaitsAndRefusesNewCalls) {
+    fake_slack fake;
+    fake.fail_next("chat.update", 429, 1, /*retry_after_s=*/60);
+    bot_under_test bot(fast_config(fake));
+    eventual<api_result> waiting;
+    bot.api().call("chat.update", {{"channel", "C1"}, {"ts", "1.2"}, {"text", "x"}}, waiting);
+    ASSERT_TRUE(fake.wait_for_requests("chat.update", 1, 10s));
+    EXPECT_FALSE(waiting.get(200ms));  // sitting out the 60 s
+    bot.api().stop();
+    const auto r = waiting.get(5s);
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->ok);
+    EXPECT_EQ(r->error, "shutting_down");
+    EXPECT_EQ(r->code, errc::network);
+    const auto later = bot.call("chat.postMessage", {{"channel", "C1"}, {"text", "x"}});
+    EXPECT_EQ(later.error, "shutting_down");
+    EXPECT_EQ(fake.requests("chat.update").size(), 1u);
+    EXPECT_TRUE(fake.requests("chat.postMessage").empty());
+}
+
 TEST(WebApi, RefusesCallsBeyondThePendingLimitAtOnceAndLosesNoneItTook) {
     fake_slack fake;
     fake.fail_next("chat.update", 429, 2, /*retry_after_s=*/2);  // keeps the first two pending

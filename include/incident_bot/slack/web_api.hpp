@@ -8,7 +8,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -16,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "incident_bot/config.hpp"
+#include "incident_bot/error.hpp"
 #include "incident_bot/log.hpp"
 
 namespace incident_bot {
@@ -24,9 +27,14 @@ namespace incident_bot {
 struct api_result {
     /// Slack's `ok`; false for transport failures too.
     bool ok = false;
-    /// Slack's `error` ("channel_not_found", "ratelimited"), or for failures that never got a
-    /// Slack answer: "http_<status>", "network: <what>", "queue_full", "invalid_response".
+    /// What kind of failure (error.hpp); empty when ok.
+    std::error_code code;
+    /// Diagnostics, text from outside: Slack's `error` ("channel_not_found", "ratelimited"),
+    /// or for failures that never got a Slack answer: "http_<status>", "network: <what>",
+    /// "queue_full", "invalid_response".
     std::string error;
+    /// Slack's Retry-After on the last 429, when the retries ran out on one.
+    std::optional<std::chrono::milliseconds> retry_after;
     /// Slack's warnings (from `warning` and `response_metadata.warnings`).
     std::vector<std::string> warnings;
     /// The whole response object (null for transport failures).
@@ -35,9 +43,6 @@ struct api_result {
     unsigned http_status = 0;
     /// How many HTTP attempts were made.
     int attempts = 0;
-    /// The server's TLS certificate was refused (untrusted, expired, wrong host). Such a
-    /// call is not retried: only a new certificate or CA bundle fixes it.
-    bool certificate_refused = false;
 };
 
 /// Which token authorises a call.
@@ -90,6 +95,11 @@ public:
     void call(std::string method,
               nlohmann::json args,
               std::function<void(const api_result&)> done = {});
+
+    /// Shutdown (thread-safe): calls started from now on fail with "shutting_down", retries
+    /// and rate-limit waits end at once, and a request on the wire gets no second attempt, so
+    /// no call keeps the executor busy for longer than one request_timeout.
+    void stop();
 
     const web_api_stats& stats() const;
     boost::asio::any_io_executor get_executor() const;

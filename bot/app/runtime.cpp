@@ -137,6 +137,8 @@ int runtime::run(bool handle_signals) {
         }
         d.incidents.stop();
         // The connections are closed: what is still retrying could not be answered anyway.
+        d.log.info("runtime", "connections closed; finishing " + std::to_string(d.api.pending()) +
+                                  " Web API call(s) and the store's queue");
         d.api.stop();
         d.stopped = true;
         d.gauge_timer.cancel();

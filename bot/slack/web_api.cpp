@@ -145,6 +145,7 @@ web_api::web_api(asio::any_io_executor ex, const config& cfg, const logger& log)
 web_api::~web_api() = default;
 
 const web_api_stats& web_api::stats() const { return impl_->stats; }
+std::size_t web_api::pending() const { return impl_->pending; }
 
 void web_api::stop() {
     asio::post(impl_->ex, [&d = *impl_] {

@@ -100,6 +100,8 @@ public:
     /// and rate-limit waits end at once, and a request on the wire gets no second attempt, so
     /// no call keeps the executor busy for longer than one request_timeout.
     void stop();
+    /// Calls started and not finished (on the client's executor).
+    std::size_t pending() const;
 
     const web_api_stats& stats() const;
     boost::asio::any_io_executor get_executor() const;

@@ -113,6 +113,27 @@ TEST_F(Learning, QuerySyntaxInUserTextIsInert) {
     EXPECT_EQ(db.list_incidents().size(), 1u);
 }
 
+// The ranking reads at most the 2,000 newest timeline matches, so a very common word costs
+// a bounded time; an incident matched only by older entries drops out.
+TEST_F(Learning, SearchRanksTheNewestTimelineMatchesOnly) {
+    const auto old_one = declare("Old", "C1");
+    const auto busy = declare("Busy", "C2");
+    db.add_entry(said(old_one, "1780000000.000100", "U1", "zebra sighted"));
+    {
+        transaction tx(db);
+        for (int i = 0; i < 2000; ++i)
+            db.add_entry(said(busy, "17900" + std::to_string(10000 + i) + ".000100", "U1",
+                              "zebra again"));
+        tx.commit();
+    }
+    const auto hits = db.search_hits("zebra");
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits[0].inc.id, busy);
+    // Another word narrows the matches first.
+    ASSERT_EQ(db.search_hits("zebra sighted").size(), 1u);
+    EXPECT_EQ(db.search_hits("zebra sighted")[0].inc.id, old_one);
+}
+
 TEST_F(Learning, SlashSearchIsPrivateLimitedAndRespectsPrivateIncidents) {
     db.remember_person({"U2", {"dana"}, std::chrono::floor<std::chrono::seconds>(*clock.now)});
     for (int i = 0; i < 7; ++i) {

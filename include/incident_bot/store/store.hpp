@@ -554,13 +554,15 @@ public:
 
     // Search.
 
-    /// Incidents whose timeline, post-mortem drafts, title, summary or impact contain all of
-    /// the words (prefix match, stemmed), best match first. Punctuation is ignored. Sees every
-    /// committed entry: a read_write store first indexes what `index_pending` has not.
+    /// Incidents whose timeline, post-mortem drafts, learnings, title, summary or impact
+    /// contain all of the words (prefix match, stemmed), best match first. Punctuation is
+    /// ignored. Sees every committed entry: a read_write store first indexes what
+    /// `index_pending` has not.
     std::vector<incident> search(std::string_view words, std::size_t limit = 20);
     /// Like `search`, over learnings too, with the score, a snippet of the best match and
-    /// the filters of `f`. Words are free text: FTS5 syntax in them is searched as words.
-    /// Empty when the text has no word in it.
+    /// the filters of `f`. Words are free text: FTS5 syntax in them is searched as words. Of
+    /// the timeline, the 2,000 newest matching entries are ranked (a bound on the time, see
+    /// search.cpp). Empty when the text has no word in it.
     std::vector<search_hit> search_hits(std::string_view words, const search_filter& f = {});
     /// Adds up to `max_entries` timeline entries, oldest first, to the search index in one
     /// transaction and returns how many it took; fewer than `max_entries` means none are left.

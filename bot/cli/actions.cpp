@@ -97,11 +97,7 @@ int actions_command(context& ctx) {
               : opts.flag("overdue") ? action_scope::overdue
                                      : action_scope::open;
     f.owner = opts.value("owner");
-    if (auto since = opts.value("since")) {
-        const auto day = detail::parse_day(*since);
-        if (!day) throw usage_error("--since expects a date like 2026-11-01, got '" + *since + "'");
-        f.since = unix_time(*day);
-    }
+    f.since = since_option(opts);
     try {
         store s(database_path(ctx, opts), open_mode::read_only);
         const auto today = std::chrono::floor<std::chrono::days>(s.now());

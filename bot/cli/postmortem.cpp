@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "cli/detector_cli.hpp"
 #include "cli/store_cli.hpp"
 #include "incident_bot/commands/incident_commands.hpp"
 #include "incident_bot/postmortem/draft.hpp"
@@ -15,7 +16,7 @@ namespace {
 using json = nlohmann::json;
 
 int postmortem_command(context& ctx) {
-    options opts(ctx.args, {"db", "config", "format"}, {});
+    options opts(ctx.args, {"db", "config", "format", "rules"}, {});
     if (opts.positional().size() != 1) throw usage_error("expected one incident ID");
     const auto id = parse_id(opts.positional()[0]);
     if (!id)
@@ -40,15 +41,24 @@ int postmortem_command(context& ctx) {
             store writer(path);
             draft_options o;
             o.replace_names_with_roles = cfg.commands.replace_names_with_roles;
-            const auto rules = rule_set::load_default();
+            const auto rules = load_rules(ctx, opts);
             save_draft(writer, *id, &rules, o);
             d = writer.latest_draft(*id);
         }
         if (format == "json") {
+            // The blameless check over the incident's messages: when and which rule, no words.
+            json review = json::array();
+            {
+                store reader(path, open_mode::read_only);
+                for (const auto& f : review_messages(reader, *id, load_rules(ctx, opts)))
+                    review.push_back(
+                        {{"ts", f.ts}, {"rule", f.rule_id}, {"category", f.category}});
+            }
             ctx.out << json{{"incident_id", d->incident_id},
                             {"version", d->version},
                             {"created_at", format_utc(d->created_at, true)},
-                            {"markdown", d->markdown}}
+                            {"markdown", d->markdown},
+                            {"review", std::move(review)}}
                            .dump(2)
                     << "\n";
         } else {
@@ -63,7 +73,7 @@ int postmortem_command(context& ctx) {
 
 const command_registration reg{
     {"postmortem",
-     "postmortem ID [--format md|json] [--db PATH]",
+     "postmortem ID [--format md|json] [--rules FILE] [--db PATH]",
      "print the latest post-mortem draft of an incident (writes the first one if none yet)",
      &postmortem_command}};
 

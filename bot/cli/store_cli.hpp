@@ -9,6 +9,7 @@
 
 #include "cli/cli.hpp"
 #include "incident_bot/store/store.hpp"
+#include "postmortem/format.hpp"
 
 namespace incident_bot::cli {
 
@@ -16,6 +17,15 @@ namespace incident_bot::cli {
 inline std::string database_path(const context& ctx, const options& opts) {
     if (auto db = opts.value("db")) return *db;
     return load(ctx, opts).db_path;
+}
+
+/// `--since DATE` (2026-11-01, UTC midnight) when given; a usage_error when not a date.
+inline std::optional<unix_time> since_option(const options& opts) {
+    const auto since = opts.value("since");
+    if (!since) return std::nullopt;
+    const auto day = detail::parse_day(*since);
+    if (!day) throw usage_error("--since expects a date like 2026-11-01, got '" + *since + "'");
+    return unix_time(*day);
 }
 
 /// UTC time as "2026-11-02 14:03:11" (`iso`: "2026-11-02T14:03:11Z").

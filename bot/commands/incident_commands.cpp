@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <set>
 
+#include "commands/learning_commands.hpp"
 #include "incident_bot/commands/access.hpp"
 #include "postmortem/format.hpp"
 #include "postmortem/mentions.hpp"
@@ -111,6 +112,9 @@ class runner {
         if (sub == "postmortem") return postmortem();
         if (sub == "list") return list();
         if (sub == "nudges") return nudges();
+        if (sub == "search")
+            return say(detail::search_reply(store_, cmd_, cfg_, after_words(cmd_.text, 1)));
+        if (sub == "learned") return learned();
         return say("I don't know `" + std::string(truncate_utf8(words_[0], 40)) +
                    "`. Here is what I can do:\n" + help_text());
     }
@@ -169,7 +173,9 @@ class runner {
                c + " resolve [TEXT]` · `" + c + " timeline` · `" + c +
                " postmortem [new|post]`\n"
                "`" +
-               c + " list` open incidents · `" + c + " nudges on|off` language hints for you";
+               c + " list` open incidents · `" + c + " nudges on|off` language hints for you\n"
+               "`" +
+               c + " search WORDS` past incidents · `" + c + " learned TEXT` record a lesson";
     }
 
     std::string no_incident_text() const {
@@ -386,6 +392,21 @@ class runner {
              ":memo: Note from " + mention(cmd_.user_id) + ": " +
                  truncate_utf8(one_line(text), k_echo_chars));
         return say("Noted on the timeline of incident #" + std::to_string(inc->id) + ".");
+    }
+
+    command_outcome learned() {
+        const std::string text(after_words(cmd_.text, 1));
+        if (one_line(text).empty())
+            return usage("What did we learn? Write it as a lesson for the next responders.",
+                         "learned TEXT");
+        auto inc = channel_incident();
+        if (!inc) return say(no_incident_text());
+        transaction tx(store_);
+        store_.add_learning({0, inc->id, cmd_.user_id, text, std::chrono::floor<std::chrono::seconds>(now_)});
+        tx.commit();
+        echo(inc->channel, detail::learning_echo(cmd_, text));
+        return say("Recorded as a learning of incident #" + std::to_string(inc->id) +
+                   ": it goes into the post-mortem and `" + cfg_.command + " search` finds it.");
     }
 
     command_outcome summary_or_impact(bool is_summary) {

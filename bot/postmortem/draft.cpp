@@ -84,6 +84,7 @@ class writer {
         simple_section("What was hard",
                        "Where did responders lack information, access or time? What was "
                        "confusing?");
+        learnings();
         action_items();
         metrics();
         related();
@@ -212,6 +213,20 @@ class writer {
         if (leads.empty()) return;
         out_ += "\nMessages marked as diagnosis during the incident, as starting points:\n";
         for (const auto* e : leads) out_ += entry_line(*e) + "\n";
+    }
+
+    // What the team recorded with `/incident learned`; no authors: the lessons belong to
+    // everyone and read the same when shared outside the team.
+    void learnings() {
+        heading("What we learned");
+        const auto lessons = store_.list_learnings({}, inc_.id);
+        if (lessons.empty()) {
+            out_ += prompt(
+                "What do we know now that we did not know before? Record each with "
+                "`/incident learned TEXT`.");
+            return;
+        }
+        for (const auto& l : lessons) out_ += "- " + one_line(people_.text(l.text)) + "\n";
     }
 
     void action_items() {

@@ -21,7 +21,8 @@ constexpr const char* forget_cached_user = "DELETE FROM users WHERE id = ?";
 constexpr const char* incidents_involving =
     "SELECT incident_id FROM timeline WHERE user_id = ?1 UNION SELECT incident_id FROM "
     "action_items WHERE owner = ?1 OR created_by = ?1 UNION SELECT id FROM incidents WHERE ?1 IN "
-    "(commander, comms, scribe, declared_by, summary_by, impact_by) ORDER BY 1";
+    "(commander, comms, scribe, declared_by, summary_by, impact_by) UNION SELECT incident_id FROM "
+    "learnings WHERE user_id = ?1 ORDER BY 1";
 constexpr const char* rewrite_drafts = "UPDATE drafts SET markdown = ?2 WHERE incident_id = ?1";
 constexpr const char* purge_examples =
     "DELETE FROM nudge_examples WHERE incident_id IN (SELECT id FROM incidents WHERE status = "
@@ -45,7 +46,9 @@ constexpr const char* forget_entries =
 constexpr const char* forget_writings[] = {
     "UPDATE incidents SET summary = NULL, summary_by = NULL WHERE summary_by = ?1",
     "UPDATE incidents SET impact = NULL, impact_by = NULL WHERE impact_by = ?1",
-    "UPDATE action_items SET text = '(erased)' WHERE created_by = ?1 AND text <> '(erased)'"};
+    "UPDATE action_items SET text = '(erased)' WHERE created_by = ?1 AND text <> '(erased)'",
+    // A learning is nothing but its words: it goes.
+    "DELETE FROM learnings WHERE user_id = ?1"};
 constexpr const char* purge_edits =
     "UPDATE entry_edits SET old_text = '' WHERE old_text <> '' AND entry_id IN (SELECT t.id FROM "
     "timeline t JOIN incidents i ON i.id = t.incident_id WHERE i.status = 'resolved' AND "
@@ -59,7 +62,8 @@ constexpr const char* optimize_index =
     "INSERT INTO timeline_fts (timeline_fts) VALUES ('optimize')";
 constexpr const char* optimize_other_indexes[] = {
     "INSERT INTO incidents_fts (incidents_fts) VALUES ('optimize')",
-    "INSERT INTO drafts_fts (drafts_fts) VALUES ('optimize')"};
+    "INSERT INTO drafts_fts (drafts_fts) VALUES ('optimize')",
+    "INSERT INTO learnings_fts (learnings_fts) VALUES ('optimize')"};
 }  // namespace ops_sql
 
 // Runs the two erasing statements in one transaction with `bind` applied to each. The

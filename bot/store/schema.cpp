@@ -414,6 +414,32 @@ CREATE TRIGGER drafts_fts_update AFTER UPDATE OF markdown ON drafts BEGIN
 END;
 )sql";
 
+// Version 10: learnings (`/incident learned TEXT`, issue 19): what a team learned, kept per
+// incident with who wrote it (forget-user deletes them), searchable with the rest.
+constexpr const char* k_v10 = R"sql(
+CREATE TABLE learnings (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    user_id     TEXT,
+    text        TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX learnings_incident ON learnings (incident_id);
+CREATE INDEX learnings_user ON learnings (user_id);
+CREATE VIRTUAL TABLE learnings_fts USING fts5 (
+    text, content = 'learnings', content_rowid = 'id', tokenize = 'porter unicode61');
+CREATE TRIGGER learnings_fts_insert AFTER INSERT ON learnings BEGIN
+    INSERT INTO learnings_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER learnings_fts_delete AFTER DELETE ON learnings BEGIN
+    INSERT INTO learnings_fts (learnings_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER learnings_fts_update AFTER UPDATE OF text ON learnings BEGIN
+    INSERT INTO learnings_fts (learnings_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO learnings_fts (rowid, text) VALUES (new.id, new.text);
+END;
+)sql";
+
 constexpr migration k_migrations[] = {{1, k_v1},
                                       {2, k_v2},
                                       {3, k_v3},
@@ -422,7 +448,8 @@ constexpr migration k_migrations[] = {{1, k_v1},
                                       {6, k_v6},
                                       {7, k_v7},
                                       {8, k_v8},
-                                      {9, k_v9}};
+                                      {9, k_v9},
+                                      {10, k_v10}};
 
 }  // namespace
 

@@ -23,6 +23,7 @@ inline constexpr std::string_view draft_headings[] = {"Summary",
                                                       "Contributing factors",
                                                       "What went well",
                                                       "What was hard",
+                                                      "What we learned",
                                                       "Action items",
                                                       "Metrics",
                                                       "Related incidents"};
@@ -58,11 +59,27 @@ struct postmortem_draft {
     std::int64_t incident_id = 0;
     /// Stored version; 0 until saved.
     int version = 0;
-    /// The whole document: the nine sections, then the review checklist when it has items.
+    /// The whole document: the ten sections, then the review checklist when it has items.
     std::string markdown;
     /// Findings of the blameless detector in the sections (empty without a rule set).
     std::vector<review_item> review;
 };
+
+/// One blameless-language finding in an incident's messages: where and what kind, never
+/// the words or who wrote them.
+struct message_finding {
+    /// Slack ts of the message.
+    std::string ts;
+    /// The rule that fired and its category.
+    std::string rule_id;
+    std::string category;
+};
+
+/// The blameless check over the messages people wrote in an incident's timeline (bots,
+/// notes and the bot's own entries left out), in timeline order; empty for an unknown id.
+std::vector<message_finding> review_messages(store& s,
+                                             std::int64_t incident_id,
+                                             const rule_set& rules);
 
 /// Writes the draft of an incident from its store rows; nullopt for an unknown id. `rules`
 /// may be null (no review checklist).

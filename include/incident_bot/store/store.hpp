@@ -234,6 +234,48 @@ struct draft {
     unix_time created_at{};
 };
 
+/// A lesson recorded with `/incident learned TEXT`.
+struct learning {
+    /// Sequential id, starting at 1.
+    std::int64_t id = 0;
+    /// Incident it was learned from.
+    std::int64_t incident_id = 0;
+    /// Slack user id of who wrote it (forget-user deletes their learnings).
+    std::optional<std::string> user;
+    /// The lesson, as written.
+    std::string text;
+    /// When it was recorded; the store clock's now when absent on `add_learning`.
+    unix_time created_at{};
+};
+
+/// Filters and presentation for `search_hits`; absent fields do not filter.
+struct search_filter {
+    /// Most incidents returned.
+    std::size_t limit = 20;
+    /// Only incidents declared at or after this time.
+    std::optional<unix_time> since;
+    /// Only incidents of this severity (1 to 5).
+    std::optional<int> severity;
+    /// Only incidents `incident::visible_in` this channel (a private incident elsewhere is
+    /// left out); absent: all of them (the CLI).
+    std::optional<std::string> visible_in;
+    /// Written around each matched word of the snippet ("*" is bold in Slack).
+    std::string mark_open = "*";
+    std::string mark_close = "*";
+};
+
+/// One incident found by `search_hits`.
+struct search_hit {
+    incident inc;
+    /// bm25 relevance of its best matching text, higher is better (FTS5's bm25 negated).
+    double score = 0;
+    /// A dozen words around the match in that text, matched words marked.
+    std::string snippet;
+    /// Slack ts of the timeline entry that matched best; absent when the best match is
+    /// the title, summary, impact, a draft or a learning.
+    std::optional<std::string> ts;
+};
+
 /// A display name learned from `users.info` or an export's users.json.
 struct cached_user {
     /// Slack user id.
@@ -330,7 +372,7 @@ struct store_options {
 class store {
 public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 9;
+    static constexpr int schema_version = 10;
     /// Our `PRAGMA application_id` ("IBOT"); other values mean a foreign file.
     static constexpr std::int32_t application_id = 0x49424f54;
 
@@ -447,6 +489,15 @@ public:
     /// The newest version.
     std::optional<draft> latest_draft(std::int64_t incident_id);
 
+    // Learnings.
+
+    /// Records a learning; returns its id. `created_at` absent: the store clock's now.
+    std::int64_t add_learning(const learning& l);
+    /// Learnings recorded at or after `since` (all when absent), of one incident when
+    /// `incident_id` is set, oldest first.
+    std::vector<learning> list_learnings(std::optional<unix_time> since = {},
+                                         std::optional<std::int64_t> incident_id = {});
+
     // People: the user cache (display names) and the names the nudges recognise.
 
     /// A cached user; nullopt when unknown or fetched longer than `max_age` ago.
@@ -503,10 +554,16 @@ public:
 
     // Search.
 
-    /// Incidents whose timeline, post-mortem drafts, title, summary or impact contain all of
-    /// the words (prefix match, stemmed), best match first. Punctuation is ignored. Sees every
-    /// committed entry: a read_write store first indexes what `index_pending` has not.
+    /// Incidents whose timeline, post-mortem drafts, learnings, title, summary or impact
+    /// contain all of the words (prefix match, stemmed), best match first. Punctuation is
+    /// ignored. Sees every committed entry: a read_write store first indexes what
+    /// `index_pending` has not.
     std::vector<incident> search(std::string_view words, std::size_t limit = 20);
+    /// Like `search`, over learnings too, with the score, a snippet of the best match and
+    /// the filters of `f`. Words are free text: FTS5 syntax in them is searched as words. Of
+    /// the timeline, the 2,000 newest matching entries are ranked (a bound on the time, see
+    /// search.cpp). Empty when the text has no word in it.
+    std::vector<search_hit> search_hits(std::string_view words, const search_filter& f = {});
     /// Adds up to `max_entries` timeline entries, oldest first, to the search index in one
     /// transaction and returns how many it took; fewer than `max_entries` means none are left.
     /// Entries are not indexed when they commit, so the writer calls this between batches

@@ -414,6 +414,18 @@ CREATE TRIGGER drafts_fts_update AFTER UPDATE OF markdown ON drafts BEGIN
 END;
 )sql";
 
+// Version 10: who has opened the bot's App Home and the view they chose there (filter and
+// grouping of "All open action items"), so a change re-publishes only their Homes, as they
+// left them (issue 18).
+constexpr const char* k_v10 = R"sql(
+CREATE TABLE home_views (
+    user_id   TEXT    PRIMARY KEY,
+    filter    TEXT    NOT NULL CHECK (filter IN ('open', 'overdue', 'mine', 'all')),
+    grouping  TEXT    NOT NULL CHECK (grouping IN ('incident', 'owner')),
+    opened_at INTEGER NOT NULL
+) STRICT;
+)sql";
+
 constexpr migration k_migrations[] = {{1, k_v1},
                                       {2, k_v2},
                                       {3, k_v3},
@@ -422,7 +434,8 @@ constexpr migration k_migrations[] = {{1, k_v1},
                                       {6, k_v6},
                                       {7, k_v7},
                                       {8, k_v8},
-                                      {9, k_v9}};
+                                      {9, k_v9},
+                                      {10, k_v10}};
 
 }  // namespace
 

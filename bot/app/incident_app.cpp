@@ -1,6 +1,7 @@
 #include "incident_bot/app/incident_app.hpp"
 
 #include <atomic>
+#include <optional>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -32,6 +33,9 @@ struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
     std::atomic<bool> stopped{false};
     // Touched only on the web_api's executor.
     asio::steady_timer* timer = nullptr;
+    // Set before the bot runs (incident_app::on_change).
+    change_listener changed;
+    std::function<bool(const slash_command&)> bare_declare;
 
     // Failures are logged and otherwise ignored: the command itself is already stored, and
     // an echo line that did not make it is not worth an error to the responder.
@@ -46,11 +50,19 @@ struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
 
     // The command runs on the store's thread; its reply, follow-ups and channel creation
     // come back here, to the network thread. A reply later than the ack deadline reaches
-    // the person through the command's response_url (ack_handle).
-    asio::awaitable<void> async_handle(slash_command cmd, ack_handle ack) {
+    // the person through the command's response_url (ack_handle). `cfg_used` replaces the
+    // configured commands (the declare modal's own create_channel), and `after` runs in the
+    // same store job once the command is done (the modal's first summary).
+    asio::awaitable<void> async_handle(slash_command cmd,
+                                       std::function<void(json)> answer,
+                                       std::optional<commands_config> cfg_used = {},
+                                       after_command after = {}) {
         // Named, not a temporary: GCC 12 destroys temporaries in a co_await operand twice.
-        auto run = [this, &cmd](store& s) {
-            return run_incident_command(s, cmd, cfg, rules, system_clock::now());
+        auto run = [this, &cmd, &cfg_used, &after](store& s) {
+            auto out = run_incident_command(
+                s, cmd, cfg_used ? *cfg_used : cfg, rules, system_clock::now());
+            if (after) after(s, out);
+            return out;
         };
         command_outcome out;
         try {
@@ -58,16 +70,17 @@ struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
         } catch (const std::exception& e) {
             // The command's transaction rolled back, so nothing was half-applied.
             log.error("incident_app", cmd.command + " in " + cmd.channel_id + ": " + e.what());
-            ack.ack({{"response_type", "ephemeral"},
-                     {"text",
-                      "Sorry, I couldn't save that: the incident database had an error. Nothing "
-                      "was changed; please try again in a moment."}});
+            answer({{"response_type", "ephemeral"},
+                    {"text",
+                     "Sorry, I couldn't save that: the incident database had an error. Nothing "
+                     "was changed; please try again in a moment."}});
             co_return;
         }
-        ack.ack(std::move(out.reply));
+        answer(std::move(out.reply));
         for (const auto& c : out.follow_ups) send(c);
         if (out.new_channel) create_channel(*out.new_channel, out.new_channel->name, 1);
         if (out.check_privacy) learn_privacy(*out.check_privacy);
+        if (out.touched_incident && changed) changed(*out.touched_incident, cmd.user_id);
     }
 
     // Until Slack answers, the incident counts as private: shown only in its own channel.
@@ -195,8 +208,12 @@ incident_app::incident_app(dispatcher& routes,
             ack();
             return;
         }
+        if (st->bare_declare && st->bare_declare(*cmd)) {
+            ack();
+            return;
+        }
         asio::co_spawn(st->api.get_executor(),
-                       st->async_handle(std::move(*cmd), ack),
+                       st->async_handle(std::move(*cmd), [ack](json r) { ack.ack(std::move(r)); }),
                        [st, ack](std::exception_ptr e) {
                            if (!e) return;
                            st->log.error("incident_app", "command handling stopped unexpectedly");
@@ -207,6 +224,25 @@ incident_app::incident_app(dispatcher& routes,
 }
 
 incident_app::~incident_app() { stop(); }
+
+void incident_app::on_change(change_listener l) { state_->changed = std::move(l); }
+
+void incident_app::on_bare_declare(std::function<bool(const slash_command&)> opener) {
+    state_->bare_declare = std::move(opener);
+}
+
+void incident_app::run_command(slash_command cmd,
+                               commands_config cfg,
+                               after_command after,
+                               std::function<void(nlohmann::json)> answer) {
+    auto log = &state_->log;
+    asio::co_spawn(state_->api.get_executor(),
+                   state_->async_handle(
+                       std::move(cmd), std::move(answer), std::move(cfg), std::move(after)),
+                   [log](std::exception_ptr e) {
+                       if (e) log->error("incident_app", "command handling stopped unexpectedly");
+                   });
+}
 
 void incident_app::start_reminders(std::chrono::milliseconds interval) {
     if (interval.count() == 0) return;

@@ -83,14 +83,12 @@ void nudge_app::on_message(const envelope& env) {
     });
 }
 
-// On the network thread: ack at once, write the vote on the store's thread.
+// On the network thread: ack at once, write the vote on the store's thread. Other buttons
+// are home_app's, and it acks them (issue 18).
 void nudge_app::on_block_actions(const envelope& env, const ack_handle& ack) {
-    ack();
     auto vote = parse_nudge_vote(env.payload);
-    if (!vote) {
-        log_.debug("nudges", "block_actions " + env.envelope_id + " is not a nudge vote; acked");
-        return;
-    }
+    if (!vote) return;
+    ack();
     const auto& known = detector_.rules().rules();
     if (vote->rule_id != model_rule_id &&
         std::none_of(

@@ -12,9 +12,11 @@
 
 #include "incident_bot/app/dispatcher.hpp"
 #include "incident_bot/app/health.hpp"
+#include "incident_bot/app/home_app.hpp"
 #include "incident_bot/app/incident_app.hpp"
 #include "incident_bot/app/nudge_app.hpp"
 #include "incident_bot/app/people_app.hpp"
+#include "incident_bot/app/shortcuts_app.hpp"
 #include "incident_bot/app/timeline_app.hpp"
 #include "incident_bot/rules/detector.hpp"
 #include "incident_bot/slack/socket_mode.hpp"
@@ -40,10 +42,13 @@ struct runtime::impl {
           incidents(routes, queue, api, c.commands, &detector.rules(), l),
           people(routes, queue, api, detector, l),
           nudges(routes, queue, api, c.nudges, detector, l, c.commands.command),
+          home(routes, queue, api, c.commands, l),
+          shortcuts(routes, incidents, queue, api, c.commands, l),
           client(ioc.get_executor(), c, api, l, [this](envelope e, ack_handle a) {
               routes(std::move(e), a);
           }) {
         routes.use(log_envelopes(l));
+        incidents.on_change([this](std::int64_t id, const std::string& by) { home.refresh(id, by); });
         if (!c.http_listen.empty())
             http = std::make_unique<net::http_server>(
                 ioc.get_executor(), c.http_listen, [this](const std::string& target) {
@@ -83,6 +88,8 @@ struct runtime::impl {
     incident_app incidents;
     people_app people;
     nudge_app nudges;
+    home_app home;
+    shortcuts_app shortcuts;
     socket_mode_client client;
     store_gauges gauges;
     asio::steady_timer gauge_timer{ioc};

@@ -135,6 +135,16 @@ int demo_command(context& ctx) {
     say(fake, out, 7, "U0CAL", ts(7), "rolling back the config change now");
     fake.send_envelope("events_api", event(8, reaction("U0ANA", ts(7), "white_check_mark")));
     command(fake, out, "U0BEN", "action Alert on connection-pool saturation <@U0BEN|ben> due:2026-12-12");
+    command(fake, out, "U0CAL", "action Stage config changes through the deploy pipeline <@U0CAL|cal>");
+    // Cal clicks Mark done on the item's post: closed, and the post updated in place.
+    json click = {{"type", "block_actions"},
+                  {"user", {{"id", "U0CAL"}}},
+                  {"container", {{"type", "message"}, {"channel_id", channel}, {"message_ts", ts(99)}}},
+                  {"channel", {{"id", channel}}},
+                  {"actions", {{{"type", "button"}, {"action_id", "action_item_done"}, {"value", "2"}}}}};
+    fake.wait_for_ack(fake.send_envelope("interactive", std::move(click)), 10s);
+    out << "> U0CAL clicked Mark done on action #2\n";
+    fake.wait_for_requests("chat.update", 1, 10s);
     command(fake, out, "U0ANA", "resolve latency back to normal after the rollback");
 
     // The draft goes out through chat.postMessage after the resolve; give it a moment.

@@ -7,6 +7,7 @@
 
 #include "commands/learning_commands.hpp"
 #include "incident_bot/commands/access.hpp"
+#include "incident_bot/commands/action_items.hpp"
 #include "postmortem/format.hpp"
 #include "postmortem/mentions.hpp"
 
@@ -466,21 +467,14 @@ class runner {
         const auto id = store_.add_action_item(a);
         tx.commit();
 
-        std::string line = ":ballot_box_with_check: Action #" + std::to_string(id) + ": " +
-                           truncate_utf8(text, k_echo_chars);
-        if (owner) line += " — owner " + mention(*owner);
-        if (due) line += (owner ? ", due " : " — due ") + detail::format_day(*due);
-        echo(inc->channel, line);
+        a.id = id;
+        echo(inc->channel, action_post_line(a));
+        // The post carries Mark done / Snooze buttons (issue 18).
+        out_.follow_ups.back().args["blocks"] =
+            action_post_blocks(out_.follow_ups.back().args["text"].get<std::string>(), id);
+        out_.touched_incident = inc->id;
         return say("Added action #" + std::to_string(id) + ". Close it with `" + cfg_.command +
                    " done " + std::to_string(id) + "`.");
-    }
-
-    std::optional<action_item> find_action(std::int64_t id) {
-        action_filter f;
-        f.scope = action_scope::all;
-        for (auto& a : store_.list_action_items(f))
-            if (a.id == id) return std::move(a);
-        return std::nullopt;
     }
 
     command_outcome done() {
@@ -494,25 +488,10 @@ class runner {
             return usage(
                 "`" + std::string(truncate_utf8(words_[1], 40)) + "` isn't an action number.",
                 form);
-        // Outside a private incident's channel its items do not exist, owners included, so
-        // a refusal there reads exactly like an unknown id.
-        const auto none = "There's no action #" + std::to_string(*id) + " that you can see here. `" +
-                          cfg_.command + " actions all` lists them.";
-        const auto item = find_action(*id);
-        const auto inc = item ? store_.get_incident(item->incident_id) : std::nullopt;
-        if (!item || !inc) return say(none);
-        if (auto no = may_close_item(cfg_, *item, *inc, {cmd_.user_id, cmd_.channel_id}))
-            return say(inc->visible_in(cmd_.channel_id) ? std::move(*no) : none);
-        if (item->done)
-            return say("Action #" + std::to_string(*id) + " is already done. Nothing to change.");
-        transaction tx(store_);
-        store_.complete_action_item(*id);
-        tx.commit();
-        if (inc->status != incident_status::resolved)
-            echo(inc->channel,
-                 ":white_check_mark: Action #" + std::to_string(*id) + " done: " +
-                     truncate_utf8(item->text, k_echo_chars) + " (" + mention(cmd_.user_id) + ")");
-        return say("Marked action #" + std::to_string(*id) + " done. Thank you!");
+        auto change = close_action_item(store_, cfg_, *id, {cmd_.user_id, cmd_.channel_id});
+        if (change.result == item_result::changed) out_.touched_incident = change.inc->id;
+        for (auto& c : change.follow_ups) out_.follow_ups.push_back(std::move(c));
+        return say(std::move(change.reply));
     }
 
     command_outcome actions() {
@@ -583,6 +562,7 @@ class runner {
         o.replace_names_with_roles = cfg_.replace_names_with_roles;
         const auto d = save_draft(store_, inc->id, rules_, o);
         tx.commit();
+        out_.touched_incident = inc->id;
 
         const auto resolved = store_.get_incident(inc->id).value_or(*inc);
         const auto took =
@@ -740,7 +720,8 @@ std::optional<slash_command> parse_slash_command(const json& payload) {
                          string_field(payload, "text").value_or(""),
                          std::move(*user),
                          std::move(*channel),
-                         string_field(payload, "response_url").value_or("")};
+                         string_field(payload, "response_url").value_or(""),
+                         string_field(payload, "trigger_id").value_or("")};
 }
 
 command_outcome run_incident_command(store& s,

@@ -440,6 +440,18 @@ CREATE TRIGGER learnings_fts_update AFTER UPDATE OF text ON learnings BEGIN
 END;
 )sql";
 
+// Version 11: who has opened the bot's App Home and the view they chose there (filter and
+// grouping of "All open action items"), so a change re-publishes only their Homes, as they
+// left them (issue 18).
+constexpr const char* k_v11 = R"sql(
+CREATE TABLE home_views (
+    user_id   TEXT    PRIMARY KEY,
+    filter    TEXT    NOT NULL CHECK (filter IN ('open', 'overdue', 'mine', 'all')),
+    grouping  TEXT    NOT NULL CHECK (grouping IN ('incident', 'owner')),
+    opened_at INTEGER NOT NULL
+) STRICT;
+)sql";
+
 constexpr migration k_migrations[] = {{1, k_v1},
                                       {2, k_v2},
                                       {3, k_v3},
@@ -449,7 +461,8 @@ constexpr migration k_migrations[] = {{1, k_v1},
                                       {7, k_v7},
                                       {8, k_v8},
                                       {9, k_v9},
-                                      {10, k_v10}};
+                                      {10, k_v10},
+                                      {11, k_v11}};
 
 }  // namespace
 

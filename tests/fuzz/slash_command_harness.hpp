@@ -33,7 +33,7 @@ inline void run_slash_command(std::string_view input) {
     commands_config cfg;
     cfg.may_declare = {"U111"};
     cfg.may_resolve = {"U111"};
-    slash_command cmd{"/incident", {}, "U111", "C111", "https://hooks.slack.com/commands/1"};
+    slash_command cmd{"/incident", {}, "U111", "C111", "https://hooks.slack.com/commands/1", ""};
     auto& now = store_now();
     now = fixed_now();
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "e2e_support.hpp"
 #include "harness.hpp"
 #include "loopback_http.hpp"
 #include "incident_bot/app/runtime.hpp"
@@ -14,32 +15,6 @@ namespace incident_bot::testing {
 namespace {
 
 using json = nlohmann::json;
-
-struct temp_db {
-    std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                ("ib-e2e-" + std::to_string(::getpid()) + "-" +
-                                 std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    temp_db() { std::filesystem::create_directories(dir); }
-    ~temp_db() { std::filesystem::remove_all(dir); }
-    std::string path() const { return (dir / "bot.db").string(); }
-};
-
-// A runtime serving on its own thread.
-struct running_bot {
-    running_bot(const config& c, const logger& l) : bot(c, l), thread([this] { status = bot.run(false); }) {}
-    ~running_bot() {
-        bot.stop();
-        thread.join();
-    }
-    runtime bot;
-    int status = -1;
-    std::thread thread;
-};
-
-json slash(const std::string& text, const std::string& user = "U0ANA", const std::string& channel = "C0INC") {
-    return {{"command", "/incident"}, {"text", text},        {"user_id", user},
-            {"channel_id", channel},  {"team_id", "T1"},     {"response_url", "https://hooks.invalid/x"}};
-}
 
 json message_event(int i) {
     return {{"type", "event_callback"},
@@ -60,23 +35,6 @@ std::size_t human_messages(runtime& bot) {
     });
     return n;
 }
-
-// Sends `envelope` and returns its ack payload (null when acked without one).
-json ack_payload(fake_slack& fake, const std::string& type, json payload) {
-    const auto ack = fake.wait_for_ack(fake.send_envelope(type, std::move(payload)), 10s);
-    EXPECT_TRUE(ack.has_value());
-    return ack && ack->payload.is_object() ? ack->payload : json::object();
-}
-
-// What every end-to-end test starts from: a database of its own, the bot's config pointed at
-// `fake` with short intervals, and a log the test can read.
-struct bot_setup {
-    explicit bot_setup(const fake_slack& fake) : cfg(fast_config(fake)) { cfg.db_path = db.path(); }
-    temp_db db;
-    config cfg;
-    log_capture logs;
-    logger log = logs.make(log_level::info);
-};
 
 TEST(BotEndToEnd, StoresEachAckedEventExactlyOnceAcrossRestarts) {
     fake_slack fake;

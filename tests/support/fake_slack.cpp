@@ -25,6 +25,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "incident_bot/commands/home.hpp"
 #include "test_certs.hpp"
 
 namespace incident_bot::testing {
@@ -98,6 +99,27 @@ struct proxy_link {
     tcp::socket server;
     std::atomic<bool> muted{false};
 };
+
+namespace {
+
+// Slack refuses views and message updates that break Block Kit's limits (issue 18): the
+// fake does the same, so a test fails where Slack would.
+std::optional<json> check_blocks(const recorded_request& r) {
+    const bool view = r.method.starts_with("views.");
+    if (!view && r.method != "chat.update") return std::nullopt;
+    if (r.method == "views.open" && r.args.value("trigger_id", "").empty())
+        return json{{"ok", false}, {"error", "invalid_trigger_id"}};
+    const json& subject = view ? r.args.value("view", json()) : r.args;
+    if (view && !subject.is_object()) return json{{"ok", false}, {"error", "invalid_arguments"}};
+    if (!view && !subject.contains("blocks")) return std::nullopt;
+    const auto problems = incident_bot::block_kit_problems(subject);
+    if (problems.empty()) return std::nullopt;
+    return json{{"ok", false},
+                {"error", "invalid_blocks"},
+                {"response_metadata", {{"messages", problems}}}};
+}
+
+}  // namespace
 
 struct fake_slack::impl : std::enable_shared_from_this<impl> {
     explicit impl(fake_slack_options o)
@@ -526,6 +548,7 @@ http::response<http::string_body> fake_slack::impl::handle_api(const http::reque
     }
     if (r.authorization != bearer_bot) return reply({{"ok", false}, {"error", "invalid_auth"}});
     if (handler) return reply(handler(r));
+    if (auto refused = check_blocks(r)) return reply(*refused);
     return reply({{"ok", true}});
 }
 

@@ -21,7 +21,7 @@ class Commands : public ::testing::Test {
                         const std::string& user = "U1",
                         const std::string& channel = "C1") {
         return run_incident_command(
-            db, slash_command{"/incident", text, user, channel, ""}, cfg, nullptr, *clock.now);
+            db, slash_command{"/incident", text, user, channel, "", ""}, cfg, nullptr, *clock.now);
     }
 
     std::string reply_text(const command_outcome& o) { return o.reply["text"].get<std::string>(); }

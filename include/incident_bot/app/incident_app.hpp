@@ -4,9 +4,11 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include "incident_bot/app/dispatcher.hpp"
+#include "incident_bot/commands/incident_commands.hpp"
 #include "incident_bot/config.hpp"
 #include "incident_bot/log.hpp"
 #include "incident_bot/rules/engine.hpp"
@@ -36,6 +38,21 @@ class incident_app {
     void start_reminders(std::chrono::milliseconds interval = std::chrono::minutes(1));
     /// Stops the reminder timer. Thread-safe, idempotent.
     void stop();
+
+    /// Told (on the network thread) which incident a command changed and who ran it, so the
+    /// App Homes of its people are re-published. Set before the bot runs.
+    using change_listener = std::function<void(std::int64_t incident_id, const std::string& by)>;
+    void on_change(change_listener l);
+    /// Offered every command first; returns true when it took it (`declare` without a title
+    /// opens the declare modal), and the command is then acked empty. Set before the bot runs.
+    void on_bare_declare(std::function<bool(const slash_command&)> opener);
+    /// Runs `cmd` as if typed, with `cfg` in place of the configured commands; `after` runs
+    /// in the same store job, and `answer` gets the reply (the declare modal's submission).
+    using after_command = std::function<void(store&, command_outcome&)>;
+    void run_command(slash_command cmd,
+                     commands_config cfg,
+                     after_command after,
+                     std::function<void(nlohmann::json)> answer);
 
     struct state;
 

@@ -29,6 +29,8 @@ struct slash_command {
     std::string channel_id;
     /// Follow-up URL (5 uses within 30 minutes); empty when absent.
     std::string response_url;
+    /// Opens a modal within 3 s (`/incident declare` without a title); empty when absent.
+    std::string trigger_id;
 };
 
 /// Reads a `slash_commands` envelope payload; nullopt when `command`, `user_id` or
@@ -78,6 +80,9 @@ struct command_outcome {
     /// Set by `declare` in an existing channel: the wiring asks Slack whether the channel is
     /// private and records it (until then the incident is treated as private).
     std::optional<privacy_check> check_privacy;
+    /// The incident whose action items or status changed (an item added or closed, the
+    /// incident resolved): the Homes of the people in it are re-published.
+    std::optional<std::int64_t> touched_incident;
 };
 
 /// Runs one `/incident` command against the store. Bad input, refusals and "no incident

@@ -222,6 +222,33 @@ struct action_filter {
     std::optional<std::chrono::sys_days> today;
 };
 
+/// What "All open action items" on someone's App Home shows.
+enum class home_filter {
+    open,     ///< open items
+    overdue,  ///< open items past their due date
+    mine,     ///< open items the viewer owns
+    all       ///< every item, done ones too
+};
+
+/// How "All open action items" on the App Home is grouped.
+enum class home_grouping { incident, owner };
+
+/// Someone who has opened the bot's App Home, and the view they left it in.
+struct home_viewer {
+    /// Slack user id.
+    std::string user;
+    home_filter filter = home_filter::open;
+    home_grouping grouping = home_grouping::incident;
+    /// When they last opened it or changed the view.
+    unix_time opened_at{};
+};
+
+/// Text forms ("open", "overdue", "mine", "all"; "incident", "owner") and their inverses.
+std::string_view to_string(home_filter f);
+std::string_view to_string(home_grouping g);
+std::optional<home_filter> parse_home_filter(std::string_view s);
+std::optional<home_grouping> parse_home_grouping(std::string_view s);
+
 /// One version of a post-mortem draft.
 struct draft {
     /// Incident it describes.
@@ -372,7 +399,7 @@ struct store_options {
 class store {
 public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 10;
+    static constexpr int schema_version = 11;
     /// Our `PRAGMA application_id` ("IBOT"); other values mean a foreign file.
     static constexpr std::int32_t application_id = 0x49424f54;
 
@@ -481,6 +508,10 @@ public:
     std::vector<action_item> list_action_items(const action_filter& filter = {});
     /// Marks done at the store clock's now. False for an unknown or already done item.
     bool complete_action_item(std::int64_t id);
+    /// The item with this id.
+    std::optional<action_item> get_action_item(std::int64_t id);
+    /// Moves an open item's due date. False for an unknown or done item.
+    bool set_action_due(std::int64_t id, std::chrono::sys_days due);
 
     // Post-mortem drafts.
 
@@ -510,6 +541,17 @@ public:
     void remember_person(const person_names& p);
     /// Every person whose names are stored.
     std::vector<person_names> people();
+
+    // App Home (store/home.cpp).
+
+    /// Records that `v.user` opened their App Home, with the view they chose.
+    void remember_home_viewer(const home_viewer& v);
+    /// The viewer's last view; nullopt when they never opened the Home.
+    std::optional<home_viewer> home_viewer_of(std::string_view user);
+    /// Ids of the open incidents whose timeline has an entry by `user`, by id.
+    std::vector<std::int64_t> open_incidents_with_author(std::string_view user);
+    /// Everyone with an entry on the incident's timeline, by id.
+    std::vector<std::string> timeline_authors(std::int64_t incident_id);
 
     // Event dedupe.
 

@@ -18,6 +18,7 @@ namespace sql {
 constexpr const char* forget_person = "DELETE FROM people WHERE user_id = ?";
 constexpr const char* forget_examples = "DELETE FROM nudge_examples WHERE author = ?";
 constexpr const char* forget_cached_user = "DELETE FROM users WHERE id = ?";
+constexpr const char* forget_home_view = "DELETE FROM home_views WHERE user_id = ?";
 constexpr const char* incidents_involving =
     "SELECT incident_id FROM timeline WHERE user_id = ?1 UNION SELECT incident_id FROM "
     "action_items WHERE owner = ?1 OR created_by = ?1 UNION SELECT id FROM incidents WHERE ?1 IN "
@@ -163,7 +164,8 @@ text_erasure store::forget_user(std::string_view user, const redraft_fn& redraft
         s->bind(1, id);
         while (s->executeStep()) involved.push_back(s->getColumn(0).getInt64());
     }
-    for (const char* forget : {sql::forget_person, sql::forget_examples, sql::forget_cached_user}) {
+    for (const char* forget : {sql::forget_person, sql::forget_examples, sql::forget_cached_user,
+                                sql::forget_home_view}) {
         use s(*impl_, forget);
         s->bind(1, id);
         s->exec();

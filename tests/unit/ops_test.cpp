@@ -135,6 +135,8 @@ TEST(Ops, ForgetUserErasesTextHistoryAndIndexButKeepsFacts) {
     ASSERT_EQ(s.people().size(), 2u);
     EXPECT_EQ(s.people()[0].names, (std::vector<std::string>{"marta", "Marta Ruiz"}));
     s.put_user({"U1", "marta", false, at});
+    s.remember_home_viewer({"U1", home_filter::overdue, home_grouping::owner, at});
+    s.remember_home_viewer({"U2", home_filter::open, home_grouping::incident, at});
     // What U1 wrote outside the timeline: the summary and an action item; U2 the impact.
     s.set_summary(1, "gorgonzola cache stampede", "U1");
     s.set_impact(1, "checkout slow for 20 minutes", "U2");
@@ -165,6 +167,8 @@ TEST(Ops, ForgetUserErasesTextHistoryAndIndexButKeepsFacts) {
     EXPECT_EQ(items[0].text, "(erased)");
     EXPECT_EQ(items[1].text, "document the queue");
     EXPECT_FALSE(s.get_user("U1", std::chrono::hours(24)));
+    EXPECT_FALSE(s.home_viewer_of("U1"));  // and the Home they chose
+    EXPECT_TRUE(s.home_viewer_of("U2"));
     EXPECT_TRUE(s.search("gorgonzola").empty());
     EXPECT_EQ(s.latest_draft(1)->markdown, "a responder said something");
     EXPECT_EQ(s.latest_draft(2)->markdown, "nothing of U1 here");

@@ -128,7 +128,9 @@ struct home_app::state : std::enable_shared_from_this<home_app::state> {
             log.info("home_app", "block_actions " + env.envelope_id + " without a user or action");
             return;
         }
-        queue.post([self = shared_from_this(), c = std::move(*c)](store& s) { self->handle(s, c); });
+        if (!queue.post([self = shared_from_this(), c = *c](store& s) { self->handle(s, c); }))
+            tell(*c, "I'm too busy to handle that click right now. Nothing was changed; please try "
+                     "again in a minute.");
     }
 
     // On the store's thread.

@@ -152,9 +152,11 @@ struct shortcuts_app::state : std::enable_shared_from_this<shortcuts_app::state>
             e.source = entry_source::bot;
         }
         e.text = text_at(p, "message", "text");
-        queue.post([self = shared_from_this(), to, e = std::move(e)](store& s) mutable {
-            self->add_to_timeline(s, to, std::move(e));
-        });
+        if (!queue.post([self = shared_from_this(), to, e = std::move(e)](store& s) mutable {
+                self->add_to_timeline(s, to, std::move(e));
+            }))
+            tell(to, "I'm too busy to add that right now. Nothing was added; please try again in "
+                     "a minute.");
     }
 
     // On the store's thread.

@@ -49,7 +49,9 @@ constexpr const char* forget_writings[] = {
     "UPDATE incidents SET impact = NULL, impact_by = NULL WHERE impact_by = ?1",
     "UPDATE action_items SET text = '(erased)' WHERE created_by = ?1 AND text <> '(erased)'",
     // A learning is nothing but its words: it goes.
-    "DELETE FROM learnings WHERE user_id = ?1"};
+    "DELETE FROM learnings WHERE user_id = ?1",
+    // A published post-mortem holds no names; only who published it goes.
+    "UPDATE published_postmortems SET published_by = NULL WHERE published_by = ?1"};
 constexpr const char* purge_edits =
     "UPDATE entry_edits SET old_text = '' WHERE old_text <> '' AND entry_id IN (SELECT t.id FROM "
     "timeline t JOIN incidents i ON i.id = t.incident_id WHERE i.status = 'resolved' AND "

@@ -452,6 +452,25 @@ CREATE TABLE home_views (
 ) STRICT;
 )sql";
 
+// Version 12: post-mortems published org-wide without names (`/incident postmortem publish`,
+// issue 19): each published text is kept as a numbered version with who published it, where,
+// and whether they overrode the blameless check. forget-user clears `published_by`.
+constexpr const char* k_v12 = R"sql(
+CREATE TABLE published_postmortems (
+    id           INTEGER PRIMARY KEY,
+    incident_id  INTEGER NOT NULL REFERENCES incidents (id),
+    version      INTEGER NOT NULL,
+    text         TEXT    NOT NULL,
+    channel      TEXT    NOT NULL,
+    message_ts   TEXT,
+    published_by TEXT,
+    published_at INTEGER NOT NULL,
+    forced       INTEGER NOT NULL CHECK (forced IN (0, 1)),
+    UNIQUE (incident_id, version)
+) STRICT;
+CREATE INDEX published_postmortems_by ON published_postmortems (published_by);
+)sql";
+
 constexpr migration k_migrations[] = {{1, k_v1},
                                       {2, k_v2},
                                       {3, k_v3},
@@ -462,7 +481,8 @@ constexpr migration k_migrations[] = {{1, k_v1},
                                       {8, k_v8},
                                       {9, k_v9},
                                       {10, k_v10},
-                                      {11, k_v11}};
+                                      {11, k_v11},
+                                      {12, k_v12}};
 
 }  // namespace
 

@@ -399,7 +399,7 @@ struct store_options {
 class store {
 public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 11;
+    static constexpr int schema_version = 12;
     /// Our `PRAGMA application_id` ("IBOT"); other values mean a foreign file.
     static constexpr std::int32_t application_id = 0x49424f54;
 

@@ -5,6 +5,7 @@
 #include "app/private_reply.hpp"
 #include "incident_bot/commands/action_items.hpp"
 #include "incident_bot/commands/home.hpp"
+#include "incident_bot/commands/publish.hpp"
 #include "incident_bot/rules/nudge.hpp"
 
 namespace incident_bot {
@@ -120,8 +121,10 @@ struct home_app::state : std::enable_shared_from_this<home_app::state> {
     }
 
     void on_block_actions(const envelope& env, const ack_handle& ack) {
-        // Nudge votes are nudge_app's, and it acks them.
-        if (parse_nudge_vote(env.payload)) return;
+        // Nudge votes are nudge_app's and "Publish anyway" incident_app's; they ack them.
+        if (parse_nudge_vote(env.payload) ||
+            detail::first_action_id(env.payload) == publish_anyway_action)
+            return;
         ack();
         auto c = parse_click(env.payload);
         if (!c) {

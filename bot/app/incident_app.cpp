@@ -10,7 +10,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "app/async_submit.hpp"
+#include "app/private_reply.hpp"
 #include "incident_bot/commands/incident_commands.hpp"
+#include "incident_bot/commands/publish.hpp"
 #include "incident_bot/commands/reminders.hpp"
 
 namespace incident_bot {
@@ -37,14 +39,24 @@ struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
     change_listener changed;
     std::function<bool(const slash_command&)> bare_declare;
 
-    // Failures are logged and otherwise ignored: the command itself is already stored, and
-    // an echo line that did not make it is not worth an error to the responder.
-    void send(const api_call& c) {
-        api.call(c.method, c.args, [this, self = shared_from_this(), c](const api_result& r) {
-            if (!r.ok)
-                log.warn("incident_app",
-                         c.method + " (" + c.purpose + ") " +
-                             c.args.value("channel", std::string()) + ": " + r.error);
+    // Failures are logged; the command itself is already stored, and an echo line that did
+    // not make it is not worth an error to the responder. A call that says what to tell on
+    // failure (`if_failed`) tells `asker` privately.
+    void send(const api_call& c, const detail::audience& asker = {}) {
+        api.call(c.method, c.args, [this, self = shared_from_this(), c, asker](const api_result& r) {
+            if (r.ok) {
+                if (c.on_ok && !queue.post(c.on_ok))
+                    log.error("incident_app", "store queue full: the record of " + c.purpose +
+                                                  " in " + c.args.value("channel", std::string()) +
+                                                  " was not saved");
+                return;
+            }
+            log.warn("incident_app",
+                     c.method + " (" + c.purpose + ") " + c.args.value("channel", std::string()) +
+                         ": " + r.error);
+            if (!c.if_failed.empty() && !asker.user.empty())
+                detail::tell_privately(api, log, "incident_app", asker,
+                                       c.if_failed + " (Slack said: " + r.error + ")");
         });
     }
 
@@ -77,7 +89,8 @@ struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
             co_return;
         }
         answer(std::move(out.reply));
-        for (const auto& c : out.follow_ups) send(c);
+        for (const auto& c : out.follow_ups)
+            send(c, {cmd.user_id, cmd.channel_id, cmd.response_url});
         if (out.new_channel) create_channel(*out.new_channel, out.new_channel->name, 1);
         if (out.check_privacy) learn_privacy(*out.check_privacy);
         if (out.touched_incident && changed) changed(*out.touched_incident, cmd.user_id);
@@ -219,6 +232,32 @@ incident_app::incident_app(dispatcher& routes,
                            st->log.error("incident_app", "command handling stopped unexpectedly");
                            ack.ack({{"response_type", "ephemeral"},
                                     {"text", "The bot is restarting; please try again in a minute."}});
+                       });
+    });
+    // "Publish anyway" on a held-back publication: the same command, as its clicker, in the
+    // channel of the message; the answer replaces that message.
+    routes.on_interaction("block_actions", [st = state_](const envelope_ptr& env, const ack_handle& ack) {
+        const auto& p = env->payload;
+        if (detail::first_action_id(p) != publish_anyway_action) return;
+        ack();
+        detail::audience to{detail::text_at(p, "user", "id"),
+                            detail::text_at(p, "container", "channel_id"),
+                            detail::text_at(p, "response_url")};
+        if (to.channel.empty()) to.channel = detail::text_at(p, "channel", "id");
+        if (to.user.empty() || to.channel.empty()) {
+            st->log.info("incident_app", "Publish anyway " + env->envelope_id + " without a user or channel");
+            return;
+        }
+        slash_command cmd{st->cfg.command, std::string(publish_anyway_text), to.user, to.channel,
+                          to.response_url, ""};
+        asio::co_spawn(st->api.get_executor(),
+                       st->async_handle(std::move(cmd),
+                                        [st, to](json r) {
+                                            detail::replace_privately(st->api, st->log,
+                                                                      "incident_app", to, std::move(r));
+                                        }),
+                       [st](std::exception_ptr e) {
+                           if (e) st->log.error("incident_app", "Publish anyway stopped unexpectedly");
                        });
     });
 }

@@ -33,6 +33,36 @@ std::string text_at(const json& payload, const char* outer, const char* inner) {
     return it->is_string() ? it->get<std::string>() : std::string();
 }
 
+std::string first_action_id(const json& payload) {
+    const auto actions = payload.is_object() ? payload.find("actions") : payload.end();
+    if (actions == payload.end() || !actions->is_array() || actions->empty()) return {};
+    return text_at(actions->front(), "action_id");
+}
+
+namespace {
+
+void post_privately(web_api& api, const logger& log, const char* component, std::string url, json body) {
+    asio::co_spawn(api.get_executor(),
+                   post_response(api, std::move(url), std::move(body), log, component),
+                   [&log, component](std::exception_ptr e) {
+                       if (e) log.error(component, "private reply failed");
+                   });
+}
+
+}  // namespace
+
+void replace_privately(web_api& api,
+                       const logger& log,
+                       const char* component,
+                       const audience& to,
+                       json reply) {
+    if (to.response_url.empty())
+        return tell_privately(api, log, component, to, reply.value("text", std::string()));
+    reply["response_type"] = "ephemeral";
+    reply["replace_original"] = true;
+    post_privately(api, log, component, to.response_url, std::move(reply));
+}
+
 void tell_privately(web_api& api,
                     const logger& log,
                     const char* component,
@@ -43,12 +73,7 @@ void tell_privately(web_api& api,
         json body = {{"response_type", "ephemeral"},
                      {"replace_original", false},
                      {"text", std::move(text)}};
-        asio::co_spawn(api.get_executor(),
-                       post_response(api, to.response_url, std::move(body), log, component),
-                       [&log, component](std::exception_ptr e) {
-                           if (e) log.error(component, "private reply failed");
-                       });
-        return;
+        return post_privately(api, log, component, to.response_url, std::move(body));
     }
     // A user id as the channel posts in the app's Messages tab.
     json args = {{"channel", to.channel.empty() ? to.user : to.channel}, {"text", std::move(text)}};

@@ -14,6 +14,9 @@ namespace incident_bot::detail {
 /// payload[outer] (or payload[outer][inner]) as a string; "" when absent or not a string.
 std::string text_at(const nlohmann::json& payload, const char* outer, const char* inner = nullptr);
 
+/// The action_id of the first action of a block_actions payload; "" when there is none.
+std::string first_action_id(const nlohmann::json& payload);
+
 /// Who to answer privately, and how Slack lets us reach them.
 struct audience {
     /// Slack user id.
@@ -32,5 +35,13 @@ void tell_privately(web_api& api,
                     const char* component,
                     const audience& to,
                     std::string text);
+
+/// Answers a click on a private message by replacing that message with `reply` (an
+/// ephemeral reply object) through the response_url; without one, tells its text privately.
+void replace_privately(web_api& api,
+                       const logger& log,
+                       const char* component,
+                       const audience& to,
+                       nlohmann::json reply);
 
 }  // namespace incident_bot::detail

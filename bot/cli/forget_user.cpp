@@ -9,6 +9,7 @@
 #include "cli/detector_cli.hpp"
 #include "cli/store_cli.hpp"
 #include "incident_bot/postmortem/draft.hpp"
+#include "incident_bot/postmortem/publish.hpp"
 
 namespace incident_bot::cli {
 
@@ -35,7 +36,9 @@ int forget_user_command(context& ctx) {
         draft_options style;
         style.replace_names_with_roles = load(ctx, opts).commands.replace_names_with_roles;
         for (const auto& id : opts.positional()) {
-            const auto erased = s.forget_user(id, [&](std::int64_t incident) {
+            const auto erased = s.forget_user(id, [&](std::int64_t incident, draft_audience a) {
+                if (a == draft_audience::organisation)
+                    return write_organisation_draft(s, incident, nullptr)->markdown;
                 return generate_draft(s, incident, &rules, style)->markdown;
             });
             ctx.out << id << ": erased the text of " << erased.entries << " timeline entries, "

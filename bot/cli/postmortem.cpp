@@ -1,5 +1,6 @@
-// `incident-bot postmortem ID`: print the latest stored post-mortem draft of an incident,
-// generating and storing the first version when there is none yet.
+// `incident-bot postmortem ID [--version N]`: print the latest stored post-mortem draft of an
+// incident (generating and storing the first version when there is none yet), or any stored
+// version, published ones included.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -15,18 +16,35 @@ namespace {
 
 using json = nlohmann::json;
 
+// Where a version went org-wide, or null for a draft never published.
+json published_json(const std::optional<publication>& p) {
+    if (!p) return nullptr;
+    return {{"channel", p->channel},
+            {"published_by", p->published_by ? json(*p->published_by) : json(nullptr)},
+            {"published_at", format_utc(p->published_at, true)},
+            {"forced", p->forced}};
+}
+
 int postmortem_command(context& ctx) {
-    options opts(ctx.args, {"db", "config", "format", "rules"}, {});
+    options opts(ctx.args, {"db", "config", "format", "rules", "version"}, {});
     if (opts.positional().size() != 1) throw usage_error("expected one incident ID");
     const auto id = parse_id(opts.positional()[0]);
     if (!id)
         throw usage_error("incident ID must be a positive number, got '" + opts.positional()[0] +
                           "'");
     const auto format = opts.choice("format", {"md", "json"}, "md");
+    std::optional<int> version;
+    if (auto v = opts.value("version")) {
+        const auto n = parse_id(*v);
+        if (!n || *v != std::to_string(*n) || *n > 1'000'000)
+            throw usage_error("--version expects a version number (1, 2, …), got '" + *v + "'");
+        version = static_cast<int>(*n);
+    }
     const auto path = database_path(ctx, opts);
     try {
         // Read-only unless a first draft must be written; never create a missing file.
         std::optional<draft> d;
+        std::optional<publication> published;
         {
             store reader(path, open_mode::read_only);
             if (!reader.get_incident(*id)) {
@@ -34,7 +52,22 @@ int postmortem_command(context& ctx) {
                         << "'\n";
                 return 1;
             }
-            d = reader.latest_draft(*id);
+            if (version) {
+                d = reader.draft_version(*id, *version);
+                if (!d) {
+                    const auto latest = reader.latest_draft(*id);
+                    ctx.err << "incident-bot postmortem: incident " << *id << " has no version "
+                            << *version
+                            << (latest ? " (the latest is " + std::to_string(latest->version) + ")"
+                                       : std::string(" (no draft yet)"))
+                            << "\n";
+                    return 1;
+                }
+                published = reader.publication_of(*id, *version);
+            } else {
+                d = reader.latest_draft(*id);
+                if (d) published = reader.publication_of(*id, d->version);
+            }
         }
         if (!d) {
             const auto cfg = load(ctx, opts);
@@ -58,7 +91,8 @@ int postmortem_command(context& ctx) {
                             {"version", d->version},
                             {"created_at", format_utc(d->created_at, true)},
                             {"markdown", d->markdown},
-                            {"review", std::move(review)}}
+                            {"review", std::move(review)},
+                            {"published", published_json(published)}}
                            .dump(2)
                     << "\n";
         } else {
@@ -73,8 +107,9 @@ int postmortem_command(context& ctx) {
 
 const command_registration reg{
     {"postmortem",
-     "postmortem ID [--format md|json] [--rules FILE] [--db PATH]",
-     "print the latest post-mortem draft of an incident (writes the first one if none yet)",
+     "postmortem ID [--version N] [--format md|json] [--rules FILE] [--db PATH]",
+     "print the latest post-mortem draft of an incident (writes the first one if none yet), or "
+     "version N (published versions are the names-free text that was shared)",
      &postmortem_command}};
 
 }  // namespace

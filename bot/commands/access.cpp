@@ -68,8 +68,13 @@ refusal may_set_severity(const commands_config& cfg, const incident& i, std::str
         .refuse("change the severity of incident #" + std::to_string(i.id), cfg);
 }
 
-refusal may_resolve(const commands_config& cfg, const incident& i, std::string_view user) {
-    const auto action = "resolve incident #" + std::to_string(i.id);
+namespace {
+
+// Resolving and publishing: whoever leads the incident.
+refusal may_lead(const commands_config& cfg,
+                 const incident& i,
+                 std::string_view user,
+                 const std::string& action) {
     if (is_admin(cfg, user)) return std::nullopt;
     if (!cfg.may_resolve.empty()) {
         if (listed(cfg.may_resolve, user)) return std::nullopt;
@@ -80,6 +85,17 @@ refusal may_resolve(const commands_config& cfg, const incident& i, std::string_v
         .person(i.commander, "the commander")
         .person(i.declared_by, "the declarer")
         .refuse(action, cfg);
+}
+
+}  // namespace
+
+refusal may_resolve(const commands_config& cfg, const incident& i, std::string_view user) {
+    return may_lead(cfg, i, user, "resolve incident #" + std::to_string(i.id));
+}
+
+refusal may_publish(const commands_config& cfg, const incident& i, std::string_view user) {
+    return may_lead(cfg, i, user,
+                    "publish the post-mortem of incident #" + std::to_string(i.id));
 }
 
 refusal may_close_item(const commands_config& cfg,

@@ -8,6 +8,7 @@
 #include "commands/learning_commands.hpp"
 #include "incident_bot/commands/access.hpp"
 #include "incident_bot/commands/action_items.hpp"
+#include "incident_bot/commands/publish.hpp"
 #include "postmortem/format.hpp"
 #include "postmortem/mentions.hpp"
 
@@ -172,7 +173,7 @@ class runner {
                " actions [open|overdue|all] [@owner] [#channel]`\n"
                "`" +
                c + " resolve [TEXT]` · `" + c + " timeline` · `" + c +
-               " postmortem [new|post]`\n"
+               " postmortem [new|post|publish]`\n"
                "`" +
                c + " list` open incidents · `" + c + " nudges on|off` language hints for you\n"
                "`" +
@@ -612,15 +613,21 @@ class runner {
     }
 
     command_outcome postmortem() {
-        const std::string form = "postmortem [new|post]";
+        const std::string form = "postmortem [new|post|publish]";
         const std::string mode = words_.size() > 1 ? lower(words_[1]) : "";
-        if (words_.size() > 2 || (!mode.empty() && mode != "new" && mode != "post"))
+        const std::string extra = words_.size() > 2 ? lower(words_[2]) : "";
+        const bool publishing = mode == "publish" && (extra.empty() || extra == "anyway");
+        if ((words_.size() > 2 && !publishing) || words_.size() > 3 ||
+            (!mode.empty() && mode != "new" && mode != "post" && mode != "publish"))
             return usage(
                 "`postmortem` shows the draft, `postmortem new` writes a fresh version, "
-                "`postmortem post` posts it to the channel.",
+                "`postmortem post` posts it to the channel, `postmortem publish` shares it "
+                "without names in the organisation's post-mortem channel.",
                 form);
         auto inc = channel_incident();
         if (!inc) return say(no_incident_text());
+        if (publishing)
+            return publish_postmortem(store_, cmd_, cfg_, rules_, *inc, extra == "anyway");
         draft_options o;
         o.replace_names_with_roles = cfg_.replace_names_with_roles;
         transaction tx(store_);

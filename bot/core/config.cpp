@@ -1,5 +1,7 @@
 #include "incident_bot/config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -154,6 +156,28 @@ void apply_commands(commands_config& c, const json& obj) {
     }
 }
 
+// A channel id ("C0123ABC") or a public channel's name ("#postmortems"), as chat.postMessage
+// takes either. Empty turns publishing off.
+void set_share_channel(commands_config& c, const std::string& text, const std::string& key) {
+    if (text.empty()) return c.share_channel.clear();
+    const bool named = text.starts_with('#') && text.size() > 1;
+    const bool id = std::all_of(text.begin(), text.end(), [](unsigned char ch) {
+        return std::isupper(ch) || std::isdigit(ch);
+    });
+    if (text.size() > 81 || text.find_first_of(" \t\n") != std::string::npos || !(named || id))
+        fail(key, "expected a channel id (C0123ABC) or #channel-name, got '" + text + "'");
+    c.share_channel = text;
+}
+
+void apply_postmortem(commands_config& c, const json& obj) {
+    if (!obj.is_object()) fail("postmortem", "expected an object");
+    for (const auto& [k, v] : obj.items()) {
+        const std::string key = "postmortem." + k;
+        if (k == "share_channel") set_share_channel(c, as_string(v, key), key);
+        else fail(key, "unknown setting");
+    }
+}
+
 void apply_nudges(nudges_config& n, const json& obj) {
     if (!obj.is_object()) fail("nudges", "expected an object");
     for (const auto& [k, v] : obj.items()) {
@@ -224,6 +248,7 @@ void apply_config_json(config& c, std::string_view text, const std::string& path
         else if (k == "store") apply_store(c.store, v);
         else if (k == "commands") apply_commands(c.commands, v);
         else if (k == "nudges") apply_nudges(c.nudges, v);
+        else if (k == "postmortem") apply_postmortem(c.commands, v);
         else if (k == "rules_file") c.rules_file = as_string(v, k);
         else if (k.starts_with("_")) continue;  // "_comment" and friends
         else fail(k, "unknown setting in '" + path + "'");
@@ -245,6 +270,8 @@ config load_config(const env_lookup& env, const std::optional<std::string>& file
     if (const char* v = env("INCIDENT_BOT_CA_FILE"); v && *v) c.ca_file = v;
     if (const char* v = env("INCIDENT_BOT_RULES"); v && *v) c.rules_file = v;
     if (const char* v = env("INCIDENT_BOT_HTTP"); v && *v) c.http_listen = v;
+    if (const char* v = env("INCIDENT_BOT_SHARE_CHANNEL"); v && *v)
+        set_share_channel(c.commands, v, "INCIDENT_BOT_SHARE_CHANNEL");
     if (const char* v = env("INCIDENT_BOT_CONNECTIONS"); v && *v)
         c.socket_mode.connections =
             static_cast<int>(parse_integer(v, "INCIDENT_BOT_CONNECTIONS", 1, 10));

@@ -25,17 +25,14 @@ using detail::ts_time;
 class people {
   public:
     people(store& s, const incident& i, bool use_roles)
-        : use_roles_(use_roles), names_(use_roles ? std::vector<person_names>{} : s.people()) {
-        if (i.commander) roles_.emplace(*i.commander, "the commander");
-        if (i.comms) roles_.emplace(*i.comms, "the comms lead");
-        if (i.scribe) roles_.emplace(*i.scribe, "the scribe");
-    }
+        : inc_(i),
+          use_roles_(use_roles),
+          names_(use_roles ? std::vector<person_names>{} : s.people()) {}
 
     std::string name(std::string_view user) const {
         if (!use_roles_)
             if (auto n = names_.name(user)) return *n;
-        auto it = roles_.find(user);
-        return it != roles_.end() ? it->second : "a responder";
+        return detail::role_in(inc_, user);
     }
 
     std::string text(std::string_view in) const {
@@ -43,9 +40,9 @@ class people {
     }
 
   private:
+    const incident& inc_;
     bool use_roles_;
     detail::name_book names_;
-    std::map<std::string, std::string, std::less<>> roles_;
 };
 
 // Entries that always make the timeline: what the bot recorded on people's behalf.
@@ -93,7 +90,7 @@ class writer {
 
         postmortem_draft d;
         d.incident_id = inc_.id;
-        if (rules_) d.review = review();
+        if (rules_) d.review = review_document(*rules_, out_);
         d.markdown = std::move(out_);
         if (!d.review.empty()) append_checklist(d);
         return d;
@@ -383,14 +380,6 @@ class writer {
         }
     }
 
-    std::vector<review_item> review() const {
-        std::vector<review_item> items;
-        for (const auto& f : scan_document(*rules_, out_))
-            items.push_back(
-                {f.line, f.hit.rule_id, f.hit.category, f.hit.matched, f.hit.suggestion});
-        return items;
-    }
-
     static void append_checklist(postmortem_draft& d) {
         d.markdown += "\n## Review checklist\n\n";
         d.markdown +=
@@ -414,6 +403,13 @@ class writer {
 };
 
 }  // namespace
+
+std::vector<review_item> review_document(const rule_set& rules, std::string_view markdown) {
+    std::vector<review_item> items;
+    for (const auto& f : scan_document(rules, markdown))
+        items.push_back({f.line, f.hit.rule_id, f.hit.category, f.hit.matched, f.hit.suggestion});
+    return items;
+}
 
 std::optional<postmortem_draft> generate_draft(store& s,
                                                std::int64_t incident_id,

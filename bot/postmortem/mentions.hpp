@@ -21,6 +21,18 @@ using person_namer = std::function<std::optional<std::string>(std::string_view u
 /// they are without a namer. Links, channels and dates are kept.
 std::string quiet_mentions(std::string_view text, const person_namer& namer = {});
 
+/// How a post-mortem refers to `user` without naming them: "the commander", "the comms
+/// lead", "the scribe", else "a responder".
+std::string role_in(const incident& i, std::string_view user);
+
+/// `text` with every name the bot learned for a person (display, real and first names, as
+/// whole words in any case, with a leading "@") replaced by `role(user)`, capitalised at the
+/// start of a sentence. Longer names win ("Marta Lopez" before "Marta"); one-letter names
+/// are left alone.
+std::string replace_known_names(std::string_view text,
+                                const std::vector<person_names>& people,
+                                const std::function<std::string(std::string_view user)>& role);
+
 /// People's names as the bot learned them from Slack (users.info), by user id.
 class name_book {
   public:

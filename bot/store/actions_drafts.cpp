@@ -24,6 +24,15 @@ constexpr const char* insert_draft =
 constexpr const char* latest_draft =
     "SELECT incident_id, version, markdown, created_at FROM drafts WHERE incident_id = ? "
     "ORDER BY version DESC LIMIT 1";
+constexpr const char* draft_version =
+    "SELECT incident_id, version, markdown, created_at FROM drafts WHERE incident_id = ? AND "
+    "version = ?";
+constexpr const char* insert_publication =
+    "INSERT INTO publications (incident_id, version, channel, published_by, published_at, "
+    "forced) VALUES (?, ?, ?, ?, ?, ?)";
+constexpr const char* publication_of =
+    "SELECT incident_id, version, channel, published_by, published_at, forced FROM "
+    "publications WHERE incident_id = ? AND version = ?";
 }  // namespace sql
 
 }  // namespace
@@ -79,14 +88,53 @@ int store::add_draft(std::int64_t incident_id, std::string markdown) {
     return s->getColumn(0).getInt();
 }
 
+namespace {
+
+std::optional<draft> read_draft(SQLite::Statement& s) {
+    if (!s.executeStep()) return std::nullopt;
+    return draft{s.getColumn(0).getInt64(),
+                 s.getColumn(1).getInt(),
+                 s.getColumn(2).getString(),
+                 to_time(s.getColumn(3).getInt64())};
+}
+
+}  // namespace
+
 std::optional<draft> store::latest_draft(std::int64_t incident_id) {
     use s(*impl_, sql::latest_draft);
     s->bind(1, incident_id);
+    return read_draft(*s);
+}
+
+std::optional<draft> store::draft_version(std::int64_t incident_id, int version) {
+    use s(*impl_, sql::draft_version);
+    s->bind(1, incident_id);
+    s->bind(2, version);
+    return read_draft(*s);
+}
+
+void store::add_publication(const publication& p) {
+    use s(*impl_, sql::insert_publication);
+    s->bind(1, p.incident_id);
+    s->bind(2, p.version);
+    s->bind(3, p.channel);
+    bind_opt(*s, 4, p.published_by);
+    s->bind(5, to_db(p.published_at));
+    s->bind(6, p.forced ? 1 : 0);
+    s->exec();
+}
+
+std::optional<publication> store::publication_of(std::int64_t incident_id, int version) {
+    use s(*impl_, sql::publication_of);
+    s->bind(1, incident_id);
+    s->bind(2, version);
     if (!s->executeStep()) return std::nullopt;
-    return draft{s->getColumn(0).getInt64(),
-                 s->getColumn(1).getInt(),
-                 s->getColumn(2).getString(),
-                 to_time(s->getColumn(3).getInt64())};
+    return publication{s->getColumn(0).getInt64(),
+                       s->getColumn(1).getInt(),
+                       s->getColumn(2).getString(),
+                       opt_text(s->getColumn(3)),
+                       to_time(s->getColumn(4).getInt64()),
+                       s->getColumn(5).getInt() != 0};
 }
 
 }  // namespace incident_bot

@@ -24,7 +24,13 @@ constexpr const char* incidents_involving =
     "action_items WHERE owner = ?1 OR created_by = ?1 UNION SELECT id FROM incidents WHERE ?1 IN "
     "(commander, comms, scribe, declared_by, summary_by, impact_by) UNION SELECT incident_id FROM "
     "learnings WHERE user_id = ?1 ORDER BY 1";
-constexpr const char* rewrite_drafts = "UPDATE drafts SET markdown = ?2 WHERE incident_id = ?1";
+constexpr const char* rewrite_team_drafts =
+    "UPDATE drafts SET markdown = ?2 WHERE incident_id = ?1 AND version NOT IN (SELECT version "
+    "FROM publications WHERE incident_id = ?1)";
+constexpr const char* rewrite_published_drafts =
+    "UPDATE drafts SET markdown = ?2 WHERE incident_id = ?1 AND version IN (SELECT version FROM "
+    "publications WHERE incident_id = ?1)";
+constexpr const char* has_publication = "SELECT 1 FROM publications WHERE incident_id = ?1";
 constexpr const char* purge_examples =
     "DELETE FROM nudge_examples WHERE incident_id IN (SELECT id FROM incidents WHERE status = "
     "'resolved' AND resolved_at < ?1)";
@@ -51,7 +57,7 @@ constexpr const char* forget_writings[] = {
     // A learning is nothing but its words: it goes.
     "DELETE FROM learnings WHERE user_id = ?1",
     // A published post-mortem holds no names; only who published it goes.
-    "UPDATE published_postmortems SET published_by = NULL WHERE published_by = ?1"};
+    "UPDATE publications SET published_by = NULL WHERE published_by = ?1"};
 constexpr const char* purge_edits =
     "UPDATE entry_edits SET old_text = '' WHERE old_text <> '' AND entry_id IN (SELECT t.id FROM "
     "timeline t JOIN incidents i ON i.id = t.incident_id WHERE i.status = 'resolved' AND "
@@ -175,13 +181,25 @@ text_erasure store::forget_user(std::string_view user, const redraft_fn& redraft
     // Drafts are written again once the rest is erased, in the same transaction.
     const auto rewrite_drafts = [&]() -> std::int64_t {
         std::int64_t rewritten = 0;
-        for (const auto incident : involved) {
-            if (!latest_draft(incident)) continue;
-            const auto markdown = redraft(incident);
-            use s(*impl_, sql::rewrite_drafts);
+        const auto rewrite = [&](const char* sql_text, std::int64_t incident,
+                                 draft_audience audience) {
+            const auto markdown = redraft(incident, audience);
+            use s(*impl_, sql_text);
             s->bind(1, incident);
             s->bind(2, markdown);
             s->exec();
+        };
+        for (const auto incident : involved) {
+            if (!latest_draft(incident)) continue;
+            rewrite(sql::rewrite_team_drafts, incident, draft_audience::team);
+            bool published = false;
+            {
+                use s(*impl_, sql::has_publication);
+                s->bind(1, incident);
+                published = s->executeStep();
+            }
+            if (published)
+                rewrite(sql::rewrite_published_drafts, incident, draft_audience::organisation);
             ++rewritten;
         }
         return rewritten;

@@ -453,22 +453,21 @@ CREATE TABLE home_views (
 )sql";
 
 // Version 12: post-mortems published org-wide without names (`/incident postmortem publish`,
-// issue 19): each published text is kept as a numbered version with who published it, where,
-// and whether they overrode the blameless check. forget-user clears `published_by`.
+// issue 19). The published text is a draft version of its own; this records where it went,
+// who published it, when, and whether they overrode the blameless check. forget-user clears
+// `published_by`.
 constexpr const char* k_v12 = R"sql(
-CREATE TABLE published_postmortems (
-    id           INTEGER PRIMARY KEY,
-    incident_id  INTEGER NOT NULL REFERENCES incidents (id),
+CREATE TABLE publications (
+    incident_id  INTEGER NOT NULL,
     version      INTEGER NOT NULL,
-    text         TEXT    NOT NULL,
     channel      TEXT    NOT NULL,
-    message_ts   TEXT,
     published_by TEXT,
     published_at INTEGER NOT NULL,
     forced       INTEGER NOT NULL CHECK (forced IN (0, 1)),
-    UNIQUE (incident_id, version)
+    PRIMARY KEY (incident_id, version),
+    FOREIGN KEY (incident_id, version) REFERENCES drafts (incident_id, version)
 ) STRICT;
-CREATE INDEX published_postmortems_by ON published_postmortems (published_by);
+CREATE INDEX publications_by ON publications (published_by);
 )sql";
 
 constexpr migration k_migrations[] = {{1, k_v1},

@@ -121,6 +121,10 @@ struct commands_config {
     std::string digest_channel;
     /// Post-mortem drafts name roles ("the commander") instead of people.
     bool replace_names_with_roles = false;
+    /// Channel (id, or #name) where `postmortem publish` posts names-free post-mortems for
+    /// the whole organisation (file key `postmortem.share_channel`, env
+    /// INCIDENT_BOT_SHARE_CHANNEL); empty: publishing is off.
+    std::string share_channel;
 };
 
 /// Where blameless-language nudges are sent.

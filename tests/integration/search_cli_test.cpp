@@ -183,5 +183,43 @@ TEST_F(SearchCli, PostmortemJsonReviewListsFindingsByMessage) {
     EXPECT_EQ(doc["review"], json::array());
 }
 
+TEST_F(SearchCli, PostmortemVersionPrintsAnyVersionAndSaysWherePublished) {
+    {
+        store s(db);
+        s.add_draft(1, "# team draft v1\n");
+        s.add_draft(1, "# published v2\n");
+        s.add_publication({.incident_id = 1,
+                           .version = 2,
+                           .channel = "C0SHARE",
+                           .published_by = "U1",
+                           .published_at = unix_time(std::chrono::seconds(1'790'100'000)),
+                           .forced = true});
+    }
+    auto [status, out, err] = cli({"postmortem", "1", "--version", "1"});
+    ASSERT_EQ(status, 0) << err;
+    EXPECT_EQ(out, "# team draft v1\n");
+    std::tie(status, out, err) = cli({"postmortem", "1", "--version", "2", "--format", "json"});
+    ASSERT_EQ(status, 0) << err;
+    auto doc = json::parse(out);
+    EXPECT_EQ(doc["version"], 2);
+    EXPECT_EQ(doc["markdown"], "# published v2\n");
+    EXPECT_EQ(doc["published"]["channel"], "C0SHARE");
+    EXPECT_EQ(doc["published"]["published_by"], "U1");
+    EXPECT_EQ(doc["published"]["forced"], true);
+    EXPECT_EQ(doc["published"]["published_at"], "2026-09-22T18:00:00Z");
+    std::tie(status, out, err) = cli({"postmortem", "1", "--version", "1", "--format", "json"});
+    EXPECT_TRUE(json::parse(out)["published"].is_null());
+
+    std::tie(status, out, err) = cli({"postmortem", "1", "--version", "3"});
+    EXPECT_EQ(status, 1);
+    EXPECT_NE(err.find("incident 1 has no version 3 (the latest is 2)"), std::string::npos) << err;
+    EXPECT_TRUE(out.empty());
+    for (const char* bad : {"0", "x", "-1", "01"}) {
+        std::tie(status, out, err) = cli({"postmortem", "1", "--version", bad});
+        EXPECT_EQ(status, 2) << bad;
+        EXPECT_NE(err.find("--version expects a version number"), std::string::npos) << err;
+    }
+}
+
 }  // namespace
 }  // namespace incident_bot::testing

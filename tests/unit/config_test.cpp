@@ -97,6 +97,22 @@ TEST(Config, FileErrorsNameTheFileAndTheKey) {
     EXPECT_NE(load_error(env, out_of_range).find("connections"), std::string::npos);
 }
 
+TEST(Config, ShareChannelFromFileOrEnvironment) {
+    temp_dir t;
+    fake_env env;
+    EXPECT_TRUE(load_config(env.lookup()).commands.share_channel.empty());
+    const auto file = write_file(t, R"({"postmortem": {"share_channel": "#post-mortems"}})");
+    EXPECT_EQ(load_config(env.lookup(), file).commands.share_channel, "#post-mortems");
+    env.vars["INCIDENT_BOT_SHARE_CHANNEL"] = "C0SHARE1";
+    EXPECT_EQ(load_config(env.lookup(), file).commands.share_channel, "C0SHARE1");
+    for (const char* bad : {"post mortems", "#", "c0lower", "general"}) {
+        env.vars["INCIDENT_BOT_SHARE_CHANNEL"] = bad;
+        EXPECT_NE(load_error(env).find("INCIDENT_BOT_SHARE_CHANNEL"), std::string::npos) << bad;
+    }
+    const auto typo = write_file(t, R"({"postmortem": {"share": "C1"}})", "typo.json");
+    EXPECT_NE(load_error(fake_env{}, typo).find("postmortem.share"), std::string::npos);
+}
+
 TEST(Config, StoreSectionTunesTheGroupCommit) {
     temp_dir t;
     const fake_env env;

@@ -231,7 +231,7 @@ TEST_F(Learning, ForgetUserDeletesTheirLearningsAndTheirSearchWords) {
     save_draft(db, id, nullptr);
     ASSERT_EQ(db.search_hits("zanzibar").size(), 1u);
     const auto erased = db.forget_user(
-        "U1", [&](std::int64_t incident) { return generate_draft(db, incident, nullptr)->markdown; });
+        "U1", [&](std::int64_t incident, draft_audience) { return generate_draft(db, incident, nullptr)->markdown; });
     EXPECT_GE(erased.other, 1);
     EXPECT_EQ(erased.drafts, 1);
     const auto left = db.list_learnings();

@@ -150,7 +150,7 @@ TEST(Ops, ForgetUserErasesTextHistoryAndIndexButKeepsFacts) {
 
     // Every version of the drafts of U1's incidents is written again, after the erasure.
     std::vector<std::int64_t> redrafted;
-    const auto erased = s.forget_user("U1", [&](std::int64_t incident) {
+    const auto erased = s.forget_user("U1", [&](std::int64_t incident, draft_audience) {
         redrafted.push_back(incident);
         EXPECT_FALSE(s.get_incident(incident)->summary);
         return std::string("a responder said something");

@@ -37,6 +37,9 @@ refusal may_set_severity(const commands_config& cfg, const incident& i, std::str
 /// the channel while no commander is set. When `may_resolve` is set, its people and admins.
 refusal may_resolve(const commands_config& cfg, const incident& i, std::string_view user);
 
+/// Publishing the post-mortem org-wide: the same people who may resolve the incident.
+refusal may_publish(const commands_config& cfg, const incident& i, std::string_view user);
+
 /// Closing or snoozing an action item, from anywhere: its owner, the incident's commander
 /// and admins; for an item without an owner, also anyone in the incident's channel.
 refusal may_close_item(const commands_config& cfg,

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -45,6 +46,11 @@ struct api_call {
     nlohmann::json args;
     /// What it is for, for logs: "echo", "postmortem", "digest", ...
     std::string purpose;
+    /// Told privately to whoever asked when the call fails, with Slack's error; empty: the
+    /// failure is only logged.
+    std::string if_failed = {};
+    /// Runs on the store's thread once Slack accepted the call (records what it did).
+    std::function<void(store&)> on_ok = {};
 };
 
 /// A channel to create for a new incident (config `create_channel`).

@@ -65,6 +65,9 @@ struct postmortem_draft {
     std::vector<review_item> review;
 };
 
+/// The blameless check over a Markdown document (code skipped), as review items.
+std::vector<review_item> review_document(const rule_set& rules, std::string_view markdown);
+
 /// One blameless-language finding in an incident's messages: where and what kind, never
 /// the words or who wrote them.
 struct message_finding {

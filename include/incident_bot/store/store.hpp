@@ -261,6 +261,24 @@ struct draft {
     unix_time created_at{};
 };
 
+/// A draft version published org-wide without names (`/incident postmortem publish`).
+struct publication {
+    std::int64_t incident_id = 0;
+    /// The draft version holding the published text.
+    int version = 0;
+    /// Channel it was posted to.
+    std::string channel;
+    /// Who published it; unset once forget-user erased them.
+    std::optional<std::string> published_by;
+    unix_time published_at{};
+    /// Published over the blameless check's findings ("Publish anyway").
+    bool forced = false;
+};
+
+/// Who a draft is written for: the incident's team (names as configured) or the whole
+/// organisation (names replaced by roles; a published version).
+enum class draft_audience { team, organisation };
+
 /// A lesson recorded with `/incident learned TEXT`.
 struct learning {
     /// Sequential id, starting at 1.
@@ -519,6 +537,12 @@ public:
     int add_draft(std::int64_t incident_id, std::string markdown);
     /// The newest version.
     std::optional<draft> latest_draft(std::int64_t incident_id);
+    /// Version `version`; nullopt when the incident has no such version.
+    std::optional<draft> draft_version(std::int64_t incident_id, int version);
+    /// Records that a draft version was published (the version must exist).
+    void add_publication(const publication& p);
+    /// Where and by whom a version was published; nullopt when it never was.
+    std::optional<publication> publication_of(std::int64_t incident_id, int version);
 
     // Learnings.
 
@@ -629,9 +653,10 @@ public:
     /// Also erases the summaries, impacts and action item texts they wrote and their cached
     /// names. Generated drafts quote people, so with `redraft` every stored version of the
     /// drafts of incidents they took part in (wrote in, held a role, declared, owned or wrote
-    /// items) is replaced by `redraft(incident_id)`, called after the rest is erased, in the
-    /// same transaction; without it drafts stay as they are.
-    using redraft_fn = std::function<std::string(std::int64_t incident_id)>;
+    /// items) is replaced by `redraft(incident_id, audience)`, called after the rest is
+    /// erased, in the same transaction (published versions with `organisation`, so they stay
+    /// names-free); without it drafts stay as they are.
+    using redraft_fn = std::function<std::string(std::int64_t incident_id, draft_audience)>;
     text_erasure forget_user(std::string_view user, const redraft_fn& redraft = {});
     /// Erases the message text of every entry in incidents resolved before `resolved_before`,
     /// the same way; incidents, drafts, action items and nudge counts stay.

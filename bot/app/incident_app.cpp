@@ -14,6 +14,7 @@
 #include "incident_bot/commands/incident_commands.hpp"
 #include "incident_bot/commands/publish.hpp"
 #include "incident_bot/commands/reminders.hpp"
+#include "incident_bot/postmortem/related.hpp"
 
 namespace incident_bot {
 
@@ -174,7 +175,21 @@ struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
         // conversations.create makes a public channel (is_private is not passed).
         s.set_incident_private(req.incident_id, false);
         send({"conversations.invite", {{"channel", channel}, {"users", req.declarer}}, "invite"});
-        send({"chat.postMessage", {{"channel", channel}, {"text", req.header}}, "header"});
+        // The related incidents go in the header's thread, once Slack tells its ts.
+        api.call("chat.postMessage",
+                 {{"channel", channel}, {"text", req.header}},
+                 [self = shared_from_this(), channel, related = req.related](const api_result& r) {
+                     if (!r.ok) {
+                         self->log.warn("incident_app", "chat.postMessage (header) " + channel + ": " + r.error);
+                         return;
+                     }
+                     const auto ts = r.body.value("ts", std::string());
+                     if (related.empty() || ts.empty()) return;
+                     self->send({"chat.postMessage",
+                                 {{"channel", channel}, {"thread_ts", ts}, {"text", related},
+                                  {"unfurl_links", false}},
+                                 "related"});
+                 });
         send({"chat.postMessage",
               {{"channel", req.origin_channel},
                {"text", ":rotating_light: " + tag + " is being handled in <#" + channel + ">."}},
@@ -281,6 +296,20 @@ void incident_app::run_command(slash_command cmd,
                    [log](std::exception_ptr e) {
                        if (e) log->error("incident_app", "command handling stopped unexpectedly");
                    });
+}
+
+void incident_app::suggest_related(const diagnosis_mark& m) {
+    if (!state_->cfg.suggest_related) return;
+    state_->queue.post([st = state_, m](store& s) {
+        auto post = possibly_related_post(s, m.text, m.incident_id, m.channel);
+        if (!post) return;
+        st->send({"chat.postMessage",
+                  {{"channel", m.channel},
+                   {"thread_ts", m.thread_ts.value_or(m.ts)},
+                   {"text", std::move(*post)},
+                   {"unfurl_links", false}},
+                  "related"});
+    });
 }
 
 void incident_app::start_reminders(std::chrono::milliseconds interval) {

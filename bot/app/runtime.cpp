@@ -49,6 +49,7 @@ struct runtime::impl {
           }) {
         routes.use(log_envelopes(l));
         incidents.on_change([this](std::int64_t id, const std::string& by) { home.refresh(id, by); });
+        timeline.on_diagnosis([this](const diagnosis_mark& m) { incidents.suggest_related(m); });
         if (!c.http_listen.empty())
             http = std::make_unique<net::http_server>(
                 ioc.get_executor(), c.http_listen, [this](const std::string& target) {

@@ -22,13 +22,18 @@ timeline_app::timeline_app(dispatcher& routes, store_executor& executor, const l
         });
 }
 
+void timeline_app::on_diagnosis(std::function<void(const diagnosis_mark&)> listener) {
+    diagnosis_listener_ = std::move(listener);
+}
+
 void timeline_app::on_envelope(const envelope_ptr& env, const ack_handle& ack) {
     // Points into the shared envelope: the writer reads the payload the socket parsed.
     store_executor::callback_ptr callback(env, &env->payload);
-    auto done = [ack](const ingest_result& r) {
+    auto done = [this, ack](const ingest_result& r) {
         // Runs on the writer thread after the commit: only now is the event durable.
         if (r.status == ingest_status::failed) ack.reject();
         else ack();
+        if (r.diagnosis && diagnosis_listener_) diagnosis_listener_(*r.diagnosis);
     };
     if (!executor_.try_push(std::move(callback), std::move(done), env->frame_bytes)) {
         log_.warn("timeline", "store queue full; " + env->envelope_id + " left for redelivery");

@@ -9,6 +9,7 @@
 #include "incident_bot/commands/access.hpp"
 #include "incident_bot/commands/action_items.hpp"
 #include "incident_bot/commands/publish.hpp"
+#include "incident_bot/postmortem/related.hpp"
 #include "postmortem/format.hpp"
 #include "postmortem/mentions.hpp"
 
@@ -263,8 +264,20 @@ class runner {
                     : "\nSeverity not set yet: `" + cfg_.command + " severity sev2`";
         text += "\nNext: `" + cfg_.command + " role commander @person` · `" + cfg_.command +
                 " status identified what we know` · `" + cfg_.command + " help`";
+        // "Has this happened before?", asked once at the start.
+        auto related = cfg_.suggest_related
+                           ? possibly_related_post(store_, title, inc.id, n.channel)
+                           : std::nullopt;
         if (!cfg_.create_channel) {
             out_.check_privacy = privacy_check{inc.id, cmd_.channel_id};
+            // The announcement is the command's reply, whose ts Slack does not tell: the
+            // related incidents follow it as a message of their own.
+            if (related)
+                out_.follow_ups.push_back({"chat.postMessage",
+                                           {{"channel", cmd_.channel_id},
+                                            {"text", std::move(*related)},
+                                            {"unfurl_links", false}},
+                                           "related"});
             return announce(std::move(text));
         }
 
@@ -273,7 +286,8 @@ class runner {
                                            incident_channel_name(day, title),
                                            cmd_.user_id,
                                            cmd_.channel_id,
-                                           std::move(text)};
+                                           std::move(text),
+                                           related.value_or("")};
         return say("Incident #" + std::to_string(inc.id) + " declared. I'm creating #" +
                    out_.new_channel->name + " for it and will invite you there.");
     }

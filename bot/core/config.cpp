@@ -152,6 +152,9 @@ void apply_commands(commands_config& c, const json& obj) {
         else if (k == "replace_names_with_roles") {
             if (!v.is_boolean()) fail(key, "expected true or false");
             c.replace_names_with_roles = v.get<bool>();
+        } else if (k == "suggest_related") {
+            if (!v.is_boolean()) fail(key, "expected true or false");
+            c.suggest_related = v.get<bool>();
         } else fail(key, "unknown setting");
     }
 }

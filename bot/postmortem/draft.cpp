@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "incident_bot/postmortem/related.hpp"
 #include "postmortem/format.hpp"
 #include "postmortem/mentions.hpp"
 
@@ -308,76 +309,21 @@ class writer {
         out_ += "- **Blameless-language nudges:** " + std::to_string(nudges) + "\n";
     }
 
-    // Title, summary and impact words that say something about this incident.
-    std::vector<std::string> distinctive_words() const {
-        static const std::set<std::string, std::less<>> common = {
-            "about", "after",   "again",    "all",   "also",   "and",    "are",   "because",
-            "been",  "before",  "being",    "but",   "can",    "cannot", "could", "did",
-            "does",  "down",    "during",   "error", "errors", "for",    "from",  "had",
-            "has",   "have",    "incident", "into",  "issue",  "its",    "more",  "not",
-            "now",   "our",     "out",      "over",  "some",   "still",  "than",  "that",
-            "the",   "their",   "them",     "then",  "there",  "these",  "they",  "this",
-            "those", "through", "under",    "very",  "was",    "were",   "what",  "when",
-            "where", "which",   "while",    "with",  "would",  "your"};
-        std::vector<std::string> words;
-        const auto add_from = [&](std::string_view text) {
-            std::string w;
-            const auto flush = [&] {
-                if (w.size() >= 4 && !common.contains(w) &&
-                    std::find(words.begin(), words.end(), w) == words.end())
-                    words.push_back(w);
-                w.clear();
-            };
-            for (char c : text) {
-                if (std::isalpha(static_cast<unsigned char>(c)))
-                    w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                else
-                    flush();
-            }
-            flush();
-        };
-        add_from(inc_.title);
-        if (inc_.summary) add_from(*inc_.summary);
-        if (inc_.impact) add_from(*inc_.impact);
-        if (words.size() > 6) words.resize(6);
-        return words;
-    }
-
     void related() {
         heading("Related incidents");
-        // One search per word: the store ANDs words, and related incidents rarely share all.
-        std::map<std::int64_t, std::pair<incident, std::vector<std::string>>> hits;
-        for (const auto& w : distinctive_words())
-            for (auto& other : store_.search(w, 20))
-                // The draft is read in this incident's channel: no private incident of another.
-                if (other.id != inc_.id && other.visible_in(inc_.channel)) {
-                    auto& slot =
-                        hits.try_emplace(other.id, other, std::vector<std::string>{}).first->second;
-                    slot.second.push_back(w);
-                }
-        if (hits.empty()) {
+        std::string text = inc_.title;
+        for (const auto* more : {&inc_.summary, &inc_.impact})
+            if (*more) text += "\n" + **more;
+        // The draft is read in this incident's channel: no private incident of another.
+        const auto ranked =
+            find_related(store_, distinctive_words(text), inc_.id, inc_.channel, opts_.max_related);
+        if (ranked.empty()) {
             out_ +=
                 "None found that share this incident's distinctive words. "
                 "Link any you remember.\n";
             return;
         }
-        std::vector<const std::pair<incident, std::vector<std::string>>*> ranked;
-        for (const auto& [id, hit] : hits) ranked.push_back(&hit);
-        // Most shared words first, then the most recent.
-        std::stable_sort(ranked.begin(), ranked.end(), [](auto* a, auto* b) {
-            if (a->second.size() != b->second.size()) return a->second.size() > b->second.size();
-            return a->first.id > b->first.id;
-        });
-        if (ranked.size() > opts_.max_related) ranked.resize(opts_.max_related);
-        for (const auto* r : ranked) {
-            out_ +=
-                "- #" + std::to_string(r->first.id) + " " + one_line(r->first.title) + " (" +
-                detail::format_day(std::chrono::floor<std::chrono::days>(r->first.declared_at)) +
-                ", SEV" + std::to_string(r->first.severity) + ") — shares: ";
-            for (std::size_t i = 0; i < r->second.size(); ++i)
-                out_ += (i ? ", " : "") + r->second[i];
-            out_ += "\n";
-        }
+        for (const auto& r : ranked) out_ += "- " + related_line(r) + "\n";
     }
 
     static void append_checklist(postmortem_draft& d) {

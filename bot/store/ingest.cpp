@@ -316,10 +316,16 @@ ingest_result timeline_ingest::on_reaction(const json& event, bool added) {
         existing = timeline_entry{};
         existing->id = *id;
     }
+    const bool was_diagnosis = existing->stage == incident_stage::diagnosis;
     const bool changed = added ? store_.add_reaction(existing->id, *user, *reaction, mark)
                                : store_.remove_reaction(existing->id, *user, *reaction);
     if (!changed) return skipped("reaction :" + *reaction + ": by " + *user + " unchanged");
-    return stored();
+    auto result = stored();
+    if (added && mark.stage == incident_stage::diagnosis && !was_diagnosis && existing->text &&
+        !existing->text->empty())
+        result.diagnosis =
+            diagnosis_mark{*incident_id, *channel, *ts, existing->thread_ts, *existing->text};
+    return result;
 }
 
 ingest_result timeline_ingest::on_member_joined(const json& event) {

@@ -121,6 +121,9 @@ struct commands_config {
     std::string digest_channel;
     /// Post-mortem drafts name roles ("the commander") instead of people.
     bool replace_names_with_roles = false;
+    /// Post "possibly related past incidents" when an incident is declared or a message is
+    /// marked as diagnosis (file key `commands.suggest_related`).
+    bool suggest_related = true;
     /// Channel (id, or #name) where `postmortem publish` posts names-free post-mortems for
     /// the whole organisation (file key `postmortem.share_channel`, env
     /// INCIDENT_BOT_SHARE_CHANNEL); empty: publishing is off.

@@ -256,6 +256,29 @@ TEST_F(IngestTest, ReactionBeforeMessageLeavesPlaceholderThatTheMessageFills) {
     EXPECT_EQ(entries[0].source, entry_source::message);
 }
 
+TEST_F(IngestTest, OnlyTheFirstDiagnosisMarkOfAMessageWithTextIsReported) {
+    const auto id = watch("C111");
+    const std::string ts = "1700000100.000001";
+    // Marked before its text arrived: nothing to match on yet.
+    EXPECT_FALSE(apply(reaction("reaction_added", "bulb", "U2", "C111", ts), "Ev1").diagnosis);
+    auto reply = simple_message("C111", "1700000200.000001", "the redis pool was exhausted");
+    reply["thread_ts"] = "1700000150.000001";
+    apply(reply, "Ev2");
+    const auto first = apply(reaction("reaction_added", "bulb", "U2", "C111", "1700000200.000001"), "Ev3");
+    ASSERT_TRUE(first.diagnosis);
+    EXPECT_EQ(first.diagnosis->incident_id, id);
+    EXPECT_EQ(first.diagnosis->channel, "C111");
+    EXPECT_EQ(first.diagnosis->ts, "1700000200.000001");
+    EXPECT_EQ(first.diagnosis->thread_ts, "1700000150.000001");
+    EXPECT_EQ(first.diagnosis->text, "the redis pool was exhausted");
+    // A second person's bulb, a redelivery and other marks report nothing new.
+    EXPECT_FALSE(apply(reaction("reaction_added", "bulb", "U3", "C111", "1700000200.000001"), "Ev4").diagnosis);
+    const auto again = apply(reaction("reaction_added", "bulb", "U2", "C111", "1700000200.000001"), "Ev3");
+    EXPECT_EQ(again.status, ingest_status::duplicate);
+    EXPECT_FALSE(again.diagnosis);
+    EXPECT_FALSE(apply(reaction("reaction_added", "mag", "U3", "C111", "1700000200.000001"), "Ev5").diagnosis);
+}
+
 TEST_F(IngestTest, CustomMarkingReactions) {
     timeline_ingest custom{store_,
                            capture_config{.key_reaction = "star",

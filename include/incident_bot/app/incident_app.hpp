@@ -54,6 +54,10 @@ class incident_app {
                      after_command after,
                      std::function<void(nlohmann::json)> answer);
 
+    /// Replies in the thread of a message just marked as diagnosis with the past incidents
+    /// that match it strongly, unless `suggest_related` is off. Thread-safe.
+    void suggest_related(const diagnosis_mark& m);
+
     struct state;
 
   private:

@@ -3,6 +3,8 @@
 // the executor is full). The envelope's payload is shared with the writer, never copied.
 #pragma once
 
+#include <functional>
+
 #include "incident_bot/app/dispatcher.hpp"
 #include "incident_bot/log.hpp"
 #include "incident_bot/store/store_executor.hpp"
@@ -15,11 +17,16 @@ public:
     /// it.
     timeline_app(dispatcher& routes, store_executor& executor, const logger& log);
 
+    /// Told, on the writer thread after the commit, of each message newly marked as
+    /// diagnosis. Set before the bot runs.
+    void on_diagnosis(std::function<void(const diagnosis_mark&)> listener);
+
 private:
     void on_envelope(const envelope_ptr& env, const ack_handle& ack);
 
     store_executor& executor_;
     const logger& log_;
+    std::function<void(const diagnosis_mark&)> diagnosis_listener_;
 };
 
 }  // namespace incident_bot

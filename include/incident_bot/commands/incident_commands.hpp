@@ -65,6 +65,8 @@ struct channel_request {
     std::string origin_channel;
     /// First message for the new channel (mrkdwn).
     std::string header;
+    /// "Possibly related past incidents", posted in the header's thread; empty: none.
+    std::string related = {};
 };
 
 /// An incident whose channel's privacy Slack has yet to tell (conversations.info).

@@ -42,12 +42,26 @@ enum class ingest_status {
     failed      ///< the write failed; do not ack, so Slack redelivers
 };
 
+/// A message that just got its first diagnosis reaction: what the "possibly related" thread
+/// reply needs.
+struct diagnosis_mark {
+    std::int64_t incident_id = 0;
+    std::string channel;
+    /// The message, and its thread's parent when it is a reply.
+    std::string ts;
+    std::optional<std::string> thread_ts;
+    std::string text;
+};
+
 /// Outcome of one callback; `reason` says why for skipped and failed ones.
 struct ingest_result {
     /// What happened.
     ingest_status status = ingest_status::skipped;
     /// Plain-language reason ("channel C1 has no open incident"); empty when stored.
     std::string reason;
+    /// Set when the callback newly marked a message with text as diagnosis (never for a
+    /// redelivery: that is a duplicate).
+    std::optional<diagnosis_mark> diagnosis = {};
 };
 
 /// Applies Events API callbacks (the `payload` of an `events_api` envelope) to the store.

@@ -1,6 +1,7 @@
-// Issue 19 end to end: `/incident postmortem publish` through the real bot against the fake
-// Slack: held back by the blameless check, published by "Publish anyway", names-free in the
-// share channel, recorded once Slack took it, and a failed post told to the publisher.
+// Issue 19 end to end, through the real bot against the fake Slack: `/incident postmortem
+// publish` (held back by the blameless check, published by "Publish anyway", names-free in
+// the share channel, recorded once Slack took it, a failed post told to the publisher), and
+// the "possibly related" posts at declare and on a diagnosis mark.
 #include <gtest/gtest.h>
 
 #include "e2e_support.hpp"
@@ -116,6 +117,59 @@ TEST_F(PublishEndToEnd, AFailedPostIsToldAndNotRecorded) {
                a.value("response_type", "") == "ephemeral";
     }));
     b.bot.with_store([](store& st) { EXPECT_FALSE(st.publication_of(1, 1)); });
+}
+
+json event(const std::string& id, json inner) {
+    return {{"type", "event_callback"}, {"event_id", id}, {"event", std::move(inner)}};
+}
+
+TEST(RelatedEndToEnd, DeclareAndDiagnosisMarkPointToPastIncidents) {
+    fake_slack fake;
+    public_channels(fake);
+    bot_setup s(fake);
+    running_bot b(s.cfg, s.log);
+    ASSERT_TRUE(fake.wait_for_connections(1, 10s));
+    b.bot.with_store([](store& st) {
+        new_incident past;
+        past.title = "Kafka consumer lag on orders";
+        past.channel = "C0OLD";
+        past.is_private = false;
+        st.create_incident(past);
+    });
+    ack_payload(fake, "slash_commands", slash("declare sev2 Payments slow"));
+    ack_payload(fake, "slash_commands", slash("declare sev2 Kafka consumer lag", "U0ANA", "C0INC2"));
+    // Only the second declare matches strongly, and says so in its channel.
+    ASSERT_TRUE(wait_for_request_where(fake, "chat.postMessage", [](const json& a) {
+        return a.value("channel", "") == "C0INC2" &&
+               a.value("text", "").find("Possibly related") != std::string::npos &&
+               a.value("text", "").find("#1 Kafka consumer lag on orders") != std::string::npos;
+    }));
+
+    // A message marked :bulb: in the first incident gets the related ones in its thread, once.
+    const auto text = "kafka consumer group rebalancing keeps stalling payments";
+    fake.wait_for_ack(fake.send_envelope("events_api",
+                                         event("EvR1", {{"type", "message"}, {"channel", "C0INC"},
+                                                        {"user", "U0BEN"}, {"text", text},
+                                                        {"ts", "1795000100.000100"}})),
+                      10s);
+    for (const char* who : {"U0ANA", "U0BEN"})
+        fake.wait_for_ack(
+            fake.send_envelope("events_api",
+                               event(std::string("EvB") + who,
+                                     {{"type", "reaction_added"}, {"user", who}, {"reaction", "bulb"},
+                                      {"item", {{"type", "message"}, {"channel", "C0INC"},
+                                                {"ts", "1795000100.000100"}}},
+                                      {"event_ts", "1795000200.000100"}})),
+            10s);
+    const auto in_thread = [](const json& a) {
+        return a.value("channel", "") == "C0INC" && a.value("thread_ts", "") == "1795000100.000100" &&
+               a.value("text", "").find("Possibly related") != std::string::npos;
+    };
+    ASSERT_TRUE(wait_for_request_where(fake, "chat.postMessage", in_thread));
+    std::this_thread::sleep_for(300ms);
+    std::size_t replies = 0;
+    for (const auto& r : fake.requests("chat.postMessage")) replies += in_thread(r.args);
+    EXPECT_EQ(replies, 1u);
 }
 
 }  // namespace

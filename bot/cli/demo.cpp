@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "cli/cli.hpp"
-#include "fake_slack.hpp"
+#include "demo/fake_slack.hpp"
 #include "incident_bot/app/runtime.hpp"
 
 namespace incident_bot::cli {
@@ -17,7 +17,7 @@ namespace {
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-using testing::fake_slack;
+using demo::fake_slack;
 
 constexpr const char* channel = "C0DEMO1";
 
@@ -87,14 +87,14 @@ int demo_command(context& ctx) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
 
     fake_slack fake;
-    fake.on("chat.postMessage", [](const testing::recorded_request&) {
+    fake.on("chat.postMessage", [](const demo::recorded_request&) {
         return json{{"ok", true}, {"channel", channel}, {"ts", ts(99)}};
     });
-    fake.on("conversations.info", [](const testing::recorded_request&) {
+    fake.on("conversations.info", [](const demo::recorded_request&) {
         return json{{"ok", true}, {"channel", {{"id", channel}, {"is_private", false}}}};
     });
     // Names for the draft, which names people instead of mentioning them.
-    fake.on("users.info", [](const testing::recorded_request& r) {
+    fake.on("users.info", [](const demo::recorded_request& r) {
         const auto id = r.args.value("user", std::string());
         std::string name = id.size() > 2 ? id.substr(2) : id;  // U0ANA: "ana"
         for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

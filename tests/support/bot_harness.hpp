@@ -16,11 +16,14 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "fake_slack.hpp"
+#include "demo/fake_slack.hpp"
 #include "incident_bot/slack/socket_mode.hpp"
 #include "incident_bot/slack/web_api.hpp"
 
 namespace incident_bot::testing {
+
+// The fake Slack is the demo's; the tests drive it by its plain names.
+using namespace incident_bot::demo;
 
 using namespace std::chrono_literals;
 

@@ -17,9 +17,12 @@
 #include <unistd.h>
 #include <vector>
 
-#include "fake_slack.hpp"
+#include "demo/fake_slack.hpp"
 
 namespace incident_bot::testing {
+
+// The fake Slack is the demo's; the tests drive it by its plain names.
+using namespace incident_bot::demo;
 
 using namespace std::chrono_literals;
 

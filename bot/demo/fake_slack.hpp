@@ -1,7 +1,8 @@
-// An in-process fake Slack on 127.0.0.1 for tests, benchmarks and the demo: the Web API
+// An in-process fake Slack on 127.0.0.1 for `incident-bot demo`, the tests and the
+// benchmarks: part of the product, since the demo runs the whole job on it. The Web API
 // (every call recorded, scripted answers and failures) and Socket Mode (hello, envelopes,
 // redelivery of unacked events, disconnects, drops, garbage, blackholed links), over TLS
-// with a per-run test CA, or plain for ws:// and http://.
+// with a per-run throwaway CA, or plain for ws:// and http://.
 #pragma once
 
 #include <chrono>
@@ -13,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace incident_bot::testing {
+namespace incident_bot::demo {
 
 using std::chrono::milliseconds;
 
@@ -133,4 +134,4 @@ private:
     std::shared_ptr<impl> impl_;
 };
 
-}  // namespace incident_bot::testing
+}  // namespace incident_bot::demo

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace incident_bot::testing {
+namespace incident_bot::demo {
 
 /// PEM text of a key and its certificate.
 struct pem_pair {
@@ -14,12 +14,12 @@ struct pem_pair {
 };
 
 /// A CA that can sign server certificates.
-class test_ca {
+class throwaway_ca {
 public:
-    explicit test_ca(const std::string& common_name = "incident-bot test CA");
-    ~test_ca();
-    test_ca(const test_ca&) = delete;
-    test_ca& operator=(const test_ca&) = delete;
+    explicit throwaway_ca(const std::string& common_name = "incident-bot test CA");
+    ~throwaway_ca();
+    throwaway_ca(const throwaway_ca&) = delete;
+    throwaway_ca& operator=(const throwaway_ca&) = delete;
 
     /// PEM of the CA certificate (what clients trust).
     const std::string& cert_pem() const { return cert_pem_; }
@@ -36,4 +36,4 @@ private:
 /// Writes `text` to a new file in the temp directory and returns its path.
 std::string write_temp_file(const std::string& prefix, const std::string& text);
 
-}  // namespace incident_bot::testing
+}  // namespace incident_bot::demo

@@ -1,4 +1,4 @@
-#include "fake_slack.hpp"
+#include "demo/fake_slack.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -26,9 +26,9 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "incident_bot/commands/home.hpp"
-#include "test_certs.hpp"
+#include "demo/throwaway_ca.hpp"
 
-namespace incident_bot::testing {
+namespace incident_bot::demo {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -222,10 +222,10 @@ struct ws_peer_impl final : ws_peer, std::enable_shared_from_this<ws_peer_impl<S
 
 void fake_slack::impl::start() {
     if (opts.tls) {
-        test_ca ca;
+        throwaway_ca ca;
         pem_pair server;
         if (opts.cert == fake_cert::untrusted) {
-            test_ca other("some other CA");
+            throwaway_ca other("some other CA");
             server = other.issue({"localhost"}, {"127.0.0.1"});
         } else if (opts.cert == fake_cert::wrong_host) {
             server = ca.issue({"other.example"}, {"10.9.9.9"});
@@ -712,4 +712,4 @@ bool fake_slack::wait_for_close_frames(std::size_t n, milliseconds timeout) cons
     return impl_->cv.wait_for(lock, timeout, [&] { return impl_->close_frames >= n; });
 }
 
-}  // namespace incident_bot::testing
+}  // namespace incident_bot::demo

@@ -1,4 +1,4 @@
-#include "test_certs.hpp"
+#include "demo/throwaway_ca.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -12,7 +12,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-namespace incident_bot::testing {
+namespace incident_bot::demo {
 
 namespace {
 
@@ -72,7 +72,7 @@ X509* new_cert(EVP_PKEY* key, const std::string& cn) {
 
 }  // namespace
 
-test_ca::test_ca(const std::string& common_name) {
+throwaway_ca::throwaway_ca(const std::string& common_name) {
     auto* key = new_key();
     X509* cert = new_cert(key, common_name);
     X509_set_issuer_name(cert, X509_get_subject_name(cert));
@@ -85,12 +85,12 @@ test_ca::test_ca(const std::string& common_name) {
     cert_pem_ = to_pem(cert);
 }
 
-test_ca::~test_ca() {
+throwaway_ca::~throwaway_ca() {
     X509_free(static_cast<X509*>(cert_));
     EVP_PKEY_free(static_cast<EVP_PKEY*>(key_));
 }
 
-pem_pair test_ca::issue(const std::vector<std::string>& dns_names,
+pem_pair throwaway_ca::issue(const std::vector<std::string>& dns_names,
                         const std::vector<std::string>& ips) const {
     auto* ca_cert = static_cast<X509*>(cert_);
     auto* key = new_key();
@@ -118,4 +118,4 @@ std::string write_temp_file(const std::string& prefix, const std::string& text) 
     return path;
 }
 
-}  // namespace incident_bot::testing
+}  // namespace incident_bot::demo

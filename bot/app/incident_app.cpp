@@ -46,7 +46,7 @@ struct incident_app::state : std::enable_shared_from_this<incident_app::state> {
     void send(const api_call& c, const detail::audience& asker = {}) {
         api.call(c.method, c.args, [this, self = shared_from_this(), c, asker](const api_result& r) {
             if (r.ok) {
-                if (c.on_ok && !queue.post(c.on_ok))
+                if (c.on_ok && !queue.post([on_ok = c.on_ok, body = r.body](store& s) { on_ok(s, body); }))
                     log.error("incident_app", "store queue full: the record of " + c.purpose +
                                                   " in " + c.args.value("channel", std::string()) +
                                                   " was not saved");

@@ -48,6 +48,22 @@ std::optional<item_change> check(store& s,
     return std::nullopt;
 }
 
+// The item's own post, updated in place after a change made elsewhere (a command, the Home);
+// nothing when the bot does not know where it is.
+void update_post(item_change& change, std::string_view closed_by) {
+    const auto& item = *change.item;
+    if (!item.post_channel || !item.post_ts) return;
+    const auto line = action_post_line(item);
+    change.follow_ups.push_back(
+        {"chat.update",
+         {{"channel", *item.post_channel},
+          {"ts", *item.post_ts},
+          {"text", line},
+          {"blocks", item.done ? action_post_blocks(line, item.id, std::string(closed_by), item.done_at)
+                               : action_post_blocks(line, item.id)}},
+         "item post"});
+}
+
 }  // namespace
 
 item_change close_action_item(store& s,
@@ -74,6 +90,7 @@ item_change close_action_item(store& s,
                                       " (<@" + std::string(who.user) + ">)")},
               {"unfurl_links", false}},
              "echo"});
+    update_post(out, who.user);
     return out;
 }
 
@@ -94,12 +111,14 @@ item_change snooze_action_item(store& s,
     transaction tx(s);
     s.set_action_due(id, from + by);
     tx.commit();
-    return {item_result::changed,
-            "Snoozed action #" + std::to_string(id) + ": now due " +
-                detail::format_day(from + by) + ".",
-            s.get_action_item(id),
-            f.inc,
-            {}};
+    item_change out{item_result::changed,
+                    "Snoozed action #" + std::to_string(id) + ": now due " +
+                        detail::format_day(from + by) + ".",
+                    s.get_action_item(id),
+                    f.inc,
+                    {}};
+    update_post(out, who.user);
+    return out;
 }
 
 json item_button(std::string_view action, std::int64_t id, std::string_view suffix) {

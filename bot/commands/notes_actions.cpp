@@ -100,8 +100,16 @@ command_outcome command_runner::action() {
     a.id = id;
     echo(inc->channel, action_post_line(a));
     // The post carries Mark done / Snooze buttons (issue 18).
-    out_.follow_ups.back().args["blocks"] =
-        action_post_blocks(out_.follow_ups.back().args["text"].get<std::string>(), id);
+    auto& post = out_.follow_ups.back();
+    post.args["blocks"] = action_post_blocks(post.args["text"].get<std::string>(), id);
+    // Remembered so that closing it by command or from the Home updates this post too.
+    post.on_ok = [id](store& s, const nlohmann::json& r) {
+        const auto channel = r.find("channel");
+        const auto ts = r.find("ts");
+        if (channel == r.end() || ts == r.end() || !channel->is_string() || !ts->is_string())
+            return;
+        s.set_action_post(id, channel->get<std::string>(), ts->get<std::string>());
+    };
     out_.touched_incident = inc->id;
     return say("Added action #" + std::to_string(id) + ". Close it with `" + cfg_.command +
                " done " + std::to_string(id) + "`.");

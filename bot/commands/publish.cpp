@@ -119,7 +119,7 @@ command_outcome publish_postmortem(store& s,
             post.if_failed = "I couldn't post the post-mortem to " + where +
                              ". If I'm not a member there, invite me (`/invite` and my name) "
                              "and publish again.";
-            post.on_ok = [p](store& st) { st.add_publication(p); };
+            post.on_ok = [p](store& st, const json&) { st.add_publication(p); };
             first = false;
         }
         out.follow_ups.push_back(std::move(post));

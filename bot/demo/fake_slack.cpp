@@ -549,6 +549,14 @@ http::response<http::string_body> fake_slack::impl::handle_api(const http::reque
     if (r.authorization != bearer_bot) return reply({{"ok", false}, {"error", "invalid_auth"}});
     if (handler) return reply(handler(r));
     if (auto refused = check_blocks(r)) return reply(*refused);
+    if (r.method == "chat.postMessage") {
+        // As Slack answers: where the message went and its ts, unique per fake.
+        std::lock_guard lock(mu);
+        const auto n = ++id_counter;
+        return reply({{"ok", true},
+                      {"channel", r.args.value("channel", "")},
+                      {"ts", "1795100000." + std::to_string(100000 + n)}});
+    }
     return reply({{"ok", true}});
 }
 

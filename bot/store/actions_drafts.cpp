@@ -18,6 +18,8 @@ constexpr const char* list_actions =
     "?4) AND (?5 IS NULL OR incident_id = ?5) ORDER BY id";
 constexpr const char* complete_action =
     "UPDATE action_items SET status = 'done', done_at = ?2 WHERE id = ?1 AND status = 'open'";
+constexpr const char* set_action_post =
+    "UPDATE action_items SET post_channel = ?2, post_ts = ?3 WHERE id = ?1";
 constexpr const char* insert_draft =
     "INSERT INTO drafts (incident_id, version, markdown, created_at) SELECT ?1, "
     "COALESCE(MAX(version), 0) + 1, ?2, ?3 FROM drafts WHERE incident_id = ?1 RETURNING version";
@@ -74,6 +76,14 @@ bool store::complete_action_item(std::int64_t id) {
     use s(*impl_, sql::complete_action);
     s->bind(1, id);
     s->bind(2, to_db(impl_->now_seconds()));
+    return s->exec() > 0;
+}
+
+bool store::set_action_post(std::int64_t id, std::string channel, std::string ts) {
+    use s(*impl_, sql::set_action_post);
+    s->bind(1, id);
+    s->bind(2, channel);
+    s->bind(3, ts);
     return s->exec() > 0;
 }
 

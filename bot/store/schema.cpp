@@ -470,6 +470,13 @@ CREATE TABLE publications (
 CREATE INDEX publications_by ON publications (published_by);
 )sql";
 
+// Version 13: where an action item's post is (channel and ts), so closing or snoozing the
+// item by command or from the App Home updates the post in place too (issue 18).
+constexpr const char* k_v13 = R"sql(
+ALTER TABLE action_items ADD COLUMN post_channel TEXT;
+ALTER TABLE action_items ADD COLUMN post_ts TEXT;
+)sql";
+
 constexpr migration k_migrations[] = {{1, k_v1},
                                       {2, k_v2},
                                       {3, k_v3},
@@ -481,7 +488,8 @@ constexpr migration k_migrations[] = {{1, k_v1},
                                       {9, k_v9},
                                       {10, k_v10},
                                       {11, k_v11},
-                                      {12, k_v12}};
+                                      {12, k_v12},
+                                      {13, k_v13}};
 
 }  // namespace
 

@@ -201,6 +201,8 @@ action_item read_action(const SQLite::Statement& s) {
     a.created_at = to_time(s.getColumn(6).getInt64());
     a.done_at = opt_time(s.getColumn(7));
     a.created_by = opt_text(s.getColumn(8));
+    a.post_channel = opt_text(s.getColumn(9));
+    a.post_ts = opt_text(s.getColumn(10));
     return a;
 }
 

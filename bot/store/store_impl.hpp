@@ -21,7 +21,8 @@
     "resolved_at, summary, impact, commander, comms, scribe, declared_by, private"
 // The incident id is not read back: both readers select by it (see read_entry).
 #define ENTRY_COLUMNS "id, ts, thread_ts, kind, source, user_id, text, flags, permalink"
-#define ACTION_COLUMNS "id, incident_id, text, owner, due, status, created_at, done_at, created_by"
+#define ACTION_COLUMNS \
+    "id, incident_id, text, owner, due, status, created_at, done_at, created_by, post_channel, post_ts"
 
 namespace incident_bot {
 

@@ -1,5 +1,6 @@
 // `/incident` commands against a real SQLite file: a whole incident, every command's bad
 // input, authorisation and the create_channel request.
+#include <algorithm>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -367,6 +368,32 @@ TEST_F(Commands, DoneIsForTheOwnerTheCommanderAndAdminsFromAnywhere) {
     cfg.admins = {"UADMIN"};
     EXPECT_NE(reply_text(run("done 3", "UADMIN", "D1")).find("Marked action #3 done"),
               std::string::npos);
+}
+
+TEST_F(Commands, ClosingAnItemByCommandUpdatesItsPostOnceItsPlaceIsKnown) {
+    run("declare sev2 Checkout errors", "U1", "C1");
+    auto o = run("action Fix the alert <@U3> due:2099-01-01", "U1", "C1");
+    ASSERT_EQ(o.follow_ups.size(), 1u);
+    ASSERT_TRUE(o.follow_ups[0].on_ok);
+    // A malformed answer records nothing; Slack's answer records where the post is.
+    o.follow_ups[0].on_ok(db, {{"ok", true}, {"ts", 17}});
+    EXPECT_FALSE(db.get_action_item(1)->post_ts);
+    o.follow_ups[0].on_ok(db, {{"ok", true}, {"channel", "C1"}, {"ts", "1795000000.000200"}});
+    EXPECT_EQ(db.get_action_item(1)->post_ts, "1795000000.000200");
+
+    o = run("done 1", "U3", "D3");
+    const auto update = std::find_if(o.follow_ups.begin(), o.follow_ups.end(),
+                                     [](const api_call& c) { return c.method == "chat.update"; });
+    ASSERT_NE(update, o.follow_ups.end()) << posted(o);
+    EXPECT_EQ(update->args["channel"], "C1");
+    EXPECT_EQ(update->args["ts"], "1795000000.000200");
+    EXPECT_NE(update->args.dump().find("closed by <@U3>"), std::string::npos) << update->args.dump();
+    EXPECT_EQ(update->args.dump().find("action_item_done"), std::string::npos);
+
+    // Without a known post, only the echo line.
+    run("action Unposted follow-up", "U1", "C1");
+    o = run("done 2", "U1", "C1");
+    for (const auto& c : o.follow_ups) EXPECT_NE(c.method, "chat.update");
 }
 
 TEST_F(Commands, PrivateIncidentsAreShownOnlyInTheirOwnChannel) {

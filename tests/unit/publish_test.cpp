@@ -131,7 +131,7 @@ TEST_F(Publish, BlamingTextIsHeldBackUntilThePublisherChooses) {
     EXPECT_FALSE(db.publication_of(id, 1));
     ASSERT_TRUE(o.follow_ups.front().on_ok);
     EXPECT_FALSE(o.follow_ups.front().if_failed.empty());
-    o.follow_ups.front().on_ok(db);
+    o.follow_ups.front().on_ok(db, nlohmann::json::object());
     const auto p = db.publication_of(id, 1);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->channel, "C0SHARE");
@@ -148,7 +148,7 @@ TEST_F(Publish, PrivateIncidentsAskBeforeGoingOrgWide) {
     db.set_incident_private(id, false);
     o = run("postmortem publish");
     EXPECT_FALSE(o.follow_ups.empty()) << o.reply.dump();
-    o.follow_ups.front().on_ok(db);
+    o.follow_ups.front().on_ok(db, nlohmann::json::object());
     EXPECT_FALSE(db.publication_of(id, 1)->forced);
 }
 
@@ -167,7 +167,7 @@ TEST_F(Publish, BadSubcommandWordsGetUsage) {
 TEST_F(Publish, ForgetUserKeepsPublishedVersionsNamesFree) {
     auto o = run("postmortem publish");
     ASSERT_FALSE(o.follow_ups.empty());
-    o.follow_ups.front().on_ok(db);
+    o.follow_ups.front().on_ok(db, nlohmann::json::object());
     db.add_draft(id, "team draft naming dana");
     const auto erased = db.forget_user("U2", [&](std::int64_t incident, draft_audience a) {
         return a == draft_audience::organisation ? "published, redrafted"

@@ -34,7 +34,8 @@ struct item_change {
     std::optional<action_item> item;
     /// Its incident (absent when missing).
     std::optional<incident> inc;
-    /// Posts to make afterwards (the "done" line in the incident's channel).
+    /// Calls to make afterwards: the "done" line in the incident's channel, and the update of
+    /// the item's own post when the bot knows where it is.
     std::vector<api_call> follow_ups;
 };
 

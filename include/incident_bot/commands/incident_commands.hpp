@@ -49,8 +49,9 @@ struct api_call {
     /// Told privately to whoever asked when the call fails, with Slack's error; empty: the
     /// failure is only logged.
     std::string if_failed = {};
-    /// Runs on the store's thread once Slack accepted the call (records what it did).
-    std::function<void(store&)> on_ok = {};
+    /// Runs on the store's thread once Slack accepted the call, with Slack's answer
+    /// (records what it did: a publication, where a post is).
+    std::function<void(store&, const nlohmann::json& response)> on_ok = {};
 };
 
 /// A channel to create for a new incident (config `create_channel`).

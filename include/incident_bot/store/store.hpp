@@ -199,6 +199,9 @@ struct action_item {
     std::optional<unix_time> done_at;
     /// Slack user id of who wrote it, if known.
     std::optional<std::string> created_by;
+    /// Where the bot posted it (with its buttons), once Slack said.
+    std::optional<std::string> post_channel;
+    std::optional<std::string> post_ts;
 };
 
 /// Which action items `list_action_items` returns.
@@ -417,7 +420,7 @@ struct store_options {
 class store {
 public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 12;
+    static constexpr int schema_version = 13;
     /// Our `PRAGMA application_id` ("IBOT"); other values mean a foreign file.
     static constexpr std::int32_t application_id = 0x49424f54;
 
@@ -528,6 +531,8 @@ public:
     bool complete_action_item(std::int64_t id);
     /// The item with this id.
     std::optional<action_item> get_action_item(std::int64_t id);
+    /// Records where the item's post is. False for an unknown id.
+    bool set_action_post(std::int64_t id, std::string channel, std::string ts);
     /// Moves an open item's due date. False for an unknown or done item.
     bool set_action_due(std::int64_t id, std::chrono::sys_days due);
 

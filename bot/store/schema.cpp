@@ -477,6 +477,29 @@ ALTER TABLE action_items ADD COLUMN post_channel TEXT;
 ALTER TABLE action_items ADD COLUMN post_ts TEXT;
 )sql";
 
+// Version 14: what `incident-bot import` read in a channel's history (issue 19): which rule
+// resolved the incident (the bot's resolve post, a person's resolution message or the
+// archived channel) and the blameless check's findings over its messages. Findings keep the
+// message ts, rule and kind, never who wrote it or the words, so forget-user has nothing to
+// erase here; they are kept apart from `nudges` because no one was sent anything.
+constexpr const char* k_v14 = R"sql(
+CREATE TABLE imports (
+    incident_id   INTEGER PRIMARY KEY REFERENCES incidents (id),
+    imported_at   INTEGER NOT NULL,
+    resolved_by   TEXT    CHECK (resolved_by IN ('bot_post', 'message', 'archived')),
+    resolution_ts TEXT
+) STRICT;
+CREATE TABLE imported_findings (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    ts          TEXT    NOT NULL,
+    rule_id     TEXT    NOT NULL,
+    category    TEXT    NOT NULL,
+    UNIQUE (incident_id, ts, rule_id)
+) STRICT;
+CREATE INDEX imported_findings_category ON imported_findings (category);
+)sql";
+
 constexpr migration k_migrations[] = {{1, k_v1},
                                       {2, k_v2},
                                       {3, k_v3},
@@ -489,7 +512,8 @@ constexpr migration k_migrations[] = {{1, k_v1},
                                       {10, k_v10},
                                       {11, k_v11},
                                       {12, k_v12},
-                                      {13, k_v13}};
+                                      {13, k_v13},
+                                      {14, k_v14}};
 
 }  // namespace
 

@@ -68,18 +68,9 @@ struct postmortem_draft {
 /// The blameless check over a Markdown document (code skipped), as review items.
 std::vector<review_item> review_document(const rule_set& rules, std::string_view markdown);
 
-/// One blameless-language finding in an incident's messages: where and what kind, never
-/// the words or who wrote them.
-struct message_finding {
-    /// Slack ts of the message.
-    std::string ts;
-    /// The rule that fired and its category.
-    std::string rule_id;
-    std::string category;
-};
-
 /// The blameless check over the messages people wrote in an incident's timeline (bots,
-/// notes and the bot's own entries left out), in timeline order; empty for an unknown id.
+/// notes and the bot's own entries left out), in ts order, with what an import stored for
+/// the incident (store::imported_findings) merged in; empty for an unknown id.
 std::vector<message_finding> review_messages(store& s,
                                              std::int64_t incident_id,
                                              const rule_set& rules);

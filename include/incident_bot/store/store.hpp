@@ -154,6 +154,15 @@ struct timeline_entry {
     bool deleted = false;
     /// Link back to the message in Slack.
     std::optional<std::string> permalink;
+
+    /// A person's words still there (message, edit, pin, reaction; not deleted): what the
+    /// blameless check reads. Notes are checked where the draft quotes them, and what the
+    /// bot recorded (status, commands, its posts) is its own phrasing.
+    bool is_persons_words() const {
+        return text && !deleted &&
+               (source == entry_source::message || source == entry_source::edit ||
+                source == entry_source::pin || source == entry_source::reaction);
+    }
 };
 
 /// An earlier version of an edited message.
@@ -360,6 +369,35 @@ struct nudge_filter {
     std::optional<unix_time> since;
 };
 
+/// How `incident-bot import` found that an imported incident was over.
+enum class resolution_rule {
+    none,      ///< no resolution found: the incident stays open
+    bot_post,  ///< the bot's own "Incident #N resolved" post
+    message,   ///< a person's resolution message ("resolved: …", "all clear")
+    archived   ///< the channel is archived (resolved at its last message)
+};
+
+/// What an import recorded about one incident it created.
+struct import_record {
+    std::int64_t incident_id = 0;
+    /// When the import ran.
+    unix_time imported_at{};
+    /// The rule that resolved it.
+    resolution_rule resolved_by = resolution_rule::none;
+    /// ts of the message the resolution came from (the last message when archived).
+    std::optional<std::string> resolution_ts;
+};
+
+/// One blameless-language finding in an incident's messages: where and what kind, never
+/// the words or who wrote them (the draft's review, and what an import stored).
+struct message_finding {
+    /// Slack ts of the message.
+    std::string ts;
+    /// The rule that fired and its category.
+    std::string rule_id;
+    std::string category;
+};
+
 /// Feedback tally for one rule.
 struct nudge_votes {
     /// "This was helpful" votes.
@@ -420,7 +458,7 @@ struct store_options {
 class store {
 public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 13;
+    static constexpr int schema_version = 14;
     /// Our `PRAGMA application_id` ("IBOT"); other values mean a foreign file.
     static constexpr std::int32_t application_id = 0x49424f54;
 
@@ -622,6 +660,20 @@ public:
                                          std::optional<unix_time> until = {});
     /// Nudges sent for one rule, all time (`incident-bot rules --stats`).
     std::int64_t count_rule_nudges(std::string_view rule_id);
+
+    // Imports (store/imports.cpp): what `incident-bot import` read in a channel's history.
+
+    /// Records how an imported incident was resolved (once per incident).
+    void record_import(const import_record& r);
+    /// The import record of an incident; absent for incidents the bot saw live.
+    std::optional<import_record> import_of(std::int64_t incident_id);
+    /// Stores a finding over an imported message; false when that message already has one
+    /// of the rule.
+    bool add_imported_finding(std::int64_t incident_id, const message_finding& f);
+    /// An incident's imported findings in ts order.
+    std::vector<message_finding> imported_findings(std::int64_t incident_id);
+    /// Imported findings of all incidents, of one category when given.
+    std::int64_t count_imported_findings(std::optional<std::string> category = {});
 
     // Search.
 

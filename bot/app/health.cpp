@@ -20,6 +20,7 @@ void store_gauges::refresh(store& s) {
         nudge_filter f;
         f.category = std::string(rule_categories[i]);
         nudges[i] = s.count_nudges(f);
+        imported_findings[i] = s.count_imported_findings(f.category);
     }
 }
 
@@ -82,6 +83,14 @@ std::string render_metrics(const socket_mode_stats& sm, const web_api_stats& api
     metric(out, "incident_bot_nudges_total", "counter", "Private nudges sent, by category.");
     for (std::size_t i = 0; i < rule_categories.size(); ++i)
         out << "incident_bot_nudges_total{category=\"" << rule_categories[i] << "\"} " << db.nudges[i].load() << '\n';
+    // Apart from nudges: these were found in imported history and sent to no one.
+    metric(out,
+           "incident_bot_imported_findings_total",
+           "counter",
+           "Blameless-language findings in imported messages (none sent), by category.");
+    for (std::size_t i = 0; i < rule_categories.size(); ++i)
+        out << "incident_bot_imported_findings_total{category=\"" << rule_categories[i] << "\"} "
+            << db.imported_findings[i].load() << '\n';
     metric(out, "incident_bot_open_incidents", "gauge", "Incidents not resolved.");
     out << "incident_bot_open_incidents " << db.open_incidents.load() << '\n';
     metric(out, "incident_bot_open_action_items", "gauge", "Action items not done.");

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <re2/re2.h>
 
 #include "protocol/json_parse.hpp"
 
@@ -199,6 +200,17 @@ void apply_nudges(nudges_config& n, const json& obj) {
     }
 }
 
+void apply_import(import_config& i, const json& obj) {
+    if (!obj.is_object()) fail("import", "expected an object");
+    for (const auto& [k, v] : obj.items()) {
+        const std::string key = "import." + k;
+        if (k == "channel_pattern") {
+            i.channel_pattern = as_string(v, key);
+            if (auto bad = channel_pattern_error(i.channel_pattern)) fail(key, *bad);
+        } else fail(key, "unknown setting");
+    }
+}
+
 void set_level(config& c, const std::string& text, const std::string& key) {
     if (!parse_log_level(text, c.level)) fail(key, "expected debug, info, warn or error");
 }
@@ -252,6 +264,7 @@ void apply_config_json(config& c, std::string_view text, const std::string& path
         else if (k == "commands") apply_commands(c.commands, v);
         else if (k == "nudges") apply_nudges(c.nudges, v);
         else if (k == "postmortem") apply_postmortem(c.commands, v);
+        else if (k == "import") apply_import(c.imports, v);
         else if (k == "rules_file") c.rules_file = as_string(v, k);
         else if (k.starts_with("_")) continue;  // "_comment" and friends
         else fail(k, "unknown setting in '" + path + "'");
@@ -287,6 +300,16 @@ config load_config(const env_lookup& env, const std::optional<std::string>& file
     if (!c.api_url.starts_with("https://") && !c.api_url.starts_with("http://"))
         fail("SLACK_API_URL", "must start with https:// (or http:// for local testing)");
     return c;
+}
+
+std::optional<std::string> channel_pattern_error(std::string_view pattern) {
+    if (pattern.empty()) return "is empty; to import every channel, use `import --all`";
+    RE2::Options o;
+    o.set_log_errors(false);  // the error goes into our message, not to stderr
+    const RE2 re(pattern, o);
+    if (re.ok()) return std::nullopt;
+    return "'" + std::string(pattern.substr(0, 200)) + "' is not a valid RE2 pattern (" +
+           re.error() + ")";
 }
 
 void validate_for_run(const config& c) {

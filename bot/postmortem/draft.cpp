@@ -8,6 +8,7 @@
 
 #include "incident_bot/postmortem/related.hpp"
 #include "postmortem/format.hpp"
+#include "postmortem/import_suggestions.hpp"
 #include "postmortem/mentions.hpp"
 
 namespace incident_bot {
@@ -67,6 +68,8 @@ class writer {
 
     postmortem_draft write() {
         timeline_ = store_.list_timeline(inc_.id, timeline_view::human);
+        imported_ = store_.import_of(inc_.id);
+        if (imported_) suggested_ = detail::suggest_from_import(timeline_, *imported_);
         out_ = "# Post-mortem draft: incident #" + std::to_string(inc_.id) + " — " +
                one_line(inc_.title) + "\n\n";
         out_ +=
@@ -120,6 +123,8 @@ class writer {
         out_ += "\n\n";
         if (inc_.summary)
             out_ += people_.text(*inc_.summary) + "\n";
+        else if (suggested_.summary)
+            suggestion(*suggested_.summary, "summary");
         else
             out_ += prompt(
                 "In two or three sentences: what happened, and how was it "
@@ -130,10 +135,25 @@ class writer {
         heading("Impact");
         if (inc_.impact)
             out_ += people_.text(*inc_.impact) + "\n";
+        else if (suggested_.impact)
+            suggestion(*suggested_.impact, "impact");
         else
             out_ += prompt(
                 "Who or what was affected, for how long, and how much? "
                 "(`/incident impact TEXT`)");
+    }
+
+    // Words from an imported history, quoted and marked: a person confirms them first.
+    void suggestion(const std::string& text, std::string_view command) {
+        out_ += "_(suggested from the import — confirm, or replace with `/incident " +
+                std::string(command) + " TEXT`)_\n";
+        for (std::size_t start = 0, end; start < text.size(); start = end + 1) {
+            end = std::min(text.find('\n', start), text.size());
+            if (end == start) continue;
+            out_ += "> " + truncate_utf8(one_line(people_.text(text.substr(start, end - start))),
+                                         opts_.max_entry_chars) +
+                    "\n";
+        }
     }
 
     std::string when(const std::string& ts) const {
@@ -307,6 +327,10 @@ class writer {
         const auto nudges =
             store_.count_nudges_in_channel(inc_.channel, inc_.declared_at, inc_.resolved_at);
         out_ += "- **Blameless-language nudges:** " + std::to_string(nudges) + "\n";
+        if (imported_)
+            out_ += "- **Blameless-language findings in the imported history:** " +
+                    std::to_string(store_.imported_findings(inc_.id).size()) +
+                    " (found at import; no one was messaged)\n";
     }
 
     void related() {
@@ -345,6 +369,9 @@ class writer {
     const draft_options& opts_;
     people people_;
     std::vector<timeline_entry> timeline_;
+    // How the incident was imported, and what its history suggests; absent when live.
+    std::optional<import_record> imported_;
+    detail::import_suggestions suggested_;
     std::string out_;
 };
 

@@ -1,9 +1,12 @@
 #include "incident_bot/store/import.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <fstream>
 #include <map>
+
+#include <re2/re2.h>
 
 #include "protocol/json_parse.hpp"
 #include "store/slack_message.hpp"
@@ -14,6 +17,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+
+// How a person's message says the incident is over (see resolution_of in import.hpp).
+constexpr std::array<std::string_view, 4> k_resolution_phrases = {
+    "resolved", "all clear", "incident resolved", "incident is resolved"};
 
 // Path relative to the export root, for error messages.
 std::string display(const fs::path& root, const fs::path& file) {
@@ -303,7 +310,110 @@ unix_time ts_seconds(const std::string& canonical) {
     return unix_time(std::chrono::seconds(std::stoll(canonical.substr(0, 10))));
 }
 
+// The bot's announcement on `/incident resolve` (bot/commands/lifecycle.cpp, resolve()):
+// ":white_check_mark: *Incident #12 resolved* by <@U…> after …".
+bool is_bot_resolve_post(std::string_view text) {
+    constexpr std::string_view head = "*Incident #", tail = " resolved*";
+    for (auto at = text.find(head); at != std::string_view::npos; at = text.find(head, at + 1)) {
+        std::size_t i = at + head.size();
+        const std::size_t digits = i;
+        while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+        if (i > digits && text.substr(i).starts_with(tail)) return true;
+    }
+    return false;
+}
+
+// The text after leading blanks, emoji codes (":white_check_mark:") and bold, italic or
+// strike marks, so ":tada: *Resolved*" reads as "Resolved*".
+std::string_view after_decoration(std::string_view t) {
+    const auto emoji_char = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '-';
+    };
+    for (std::size_t before = std::string_view::npos; t.size() != before;) {
+        before = t.size();
+        while (!t.empty() && (std::isspace(static_cast<unsigned char>(t[0])) || t[0] == '*' ||
+                              t[0] == '_' || t[0] == '~'))
+            t.remove_prefix(1);
+        if (t.starts_with(':')) {
+            const auto end = t.find(':', 1);
+            if (end != std::string_view::npos && end > 1 &&
+                std::all_of(t.begin() + 1,
+                            t.begin() + static_cast<std::ptrdiff_t>(end),
+                            emoji_char))
+                t.remove_prefix(end + 1);
+        }
+    }
+    return t;
+}
+
+bool is_resolution_message(std::string_view text) {
+    if (text.find('?') != std::string_view::npos) return false;
+    return std::any_of(k_resolution_phrases.begin(),
+                       k_resolution_phrases.end(),
+                       [&](std::string_view p) { return starts_with_phrase(text, p); });
+}
+
+// The incident-channel filter, compiled once per import.
+class channel_filter {
+  public:
+    explicit channel_filter(const import_options& o)
+        : options_(o), re_(o.channel_pattern, quiet()) {
+        if (auto bad = channel_pattern_error(o.channel_pattern))
+            throw import_error("setting 'import.channel_pattern': " + *bad);
+    }
+
+    // Why `name` is not imported; nullopt when it is.
+    std::optional<std::string> skip_reason(const std::string& name) const {
+        if (options_.all || options_.channel || RE2::FullMatch(name, re_)) return std::nullopt;
+        return "not an incident channel (pattern " + options_.channel_pattern +
+               "); use --channel " + name + " or --all";
+    }
+
+  private:
+    static RE2::Options quiet() {
+        RE2::Options o;
+        o.set_log_errors(false);
+        return o;
+    }
+    const import_options& options_;
+    RE2 re_;
+};
+
+// The rule that resolved the channel and the message it used: the last message that
+// satisfies a rule, the bot's post over a person's; else the archive, at the last message.
+std::pair<resolution_rule, const std::string*> infer_resolution(const parsed_channel& pc) {
+    std::pair<resolution_rule, const std::string*> best{resolution_rule::none, nullptr};
+    for (const auto& m : pc.messages) {
+        const auto rule = resolution_of(m.entry);
+        if (rule == resolution_rule::none) continue;
+        if (rule == resolution_rule::bot_post || best.first != resolution_rule::bot_post)
+            best = {rule, &m.entry.ts};
+    }
+    if (best.first == resolution_rule::none && pc.channel.archived && !pc.messages.empty())
+        best = {resolution_rule::archived, &pc.messages.back().entry.ts};
+    return best;
+}
+
 }  // namespace
+
+bool starts_with_phrase(std::string_view text, std::string_view phrase) {
+    const auto t = after_decoration(text);
+    if (t.size() < phrase.size()) return false;
+    for (std::size_t i = 0; i < phrase.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(t[i])) != phrase[i]) return false;
+    return t.size() == phrase.size() || !std::isalnum(static_cast<unsigned char>(t[phrase.size()]));
+}
+
+resolution_rule resolution_of(const timeline_entry& e) {
+    if (!e.text || e.deleted) return resolution_rule::none;
+    if (e.source == entry_source::bot)
+        return is_bot_resolve_post(*e.text) ? resolution_rule::bot_post : resolution_rule::none;
+    // A thread reply is often about one part of the problem; only the channel itself counts.
+    const bool top_level = !e.thread_ts || e.kind == "thread_broadcast";
+    if (e.source == entry_source::message && top_level && is_resolution_message(*e.text))
+        return resolution_rule::message;
+    return resolution_rule::none;
+}
 
 import_summary import_slack_export(store& s,
                                    const fs::path& root,
@@ -314,6 +424,7 @@ import_summary import_slack_export(store& s,
                            "the folder");
     if (!fs::is_directory(root)) throw import_error(root.string() + ": no such folder");
     const auto now = std::chrono::floor<std::chrono::seconds>(s.now());
+    const channel_filter filter(options);
 
     // Phase 1: read and validate everything, writing nothing.
     std::vector<export_channel> channels;
@@ -338,10 +449,16 @@ import_summary import_slack_export(store& s,
         users = read_users(root, root / name, now, options.max_file_bytes);
         break;
     }
+    // Channels that are not imported are not read either: a broken #general day file must
+    // not stop the import of the incident channels.
     std::map<std::string, cached_user> profiles;
-    std::vector<parsed_channel> parsed;
-    for (const auto& ch : channels)
-        parsed.push_back(read_channel(root, ch, options, profiles, now));
+    std::vector<std::optional<parsed_channel>> parsed;
+    for (const auto& ch : channels) {
+        if (filter.skip_reason(ch.name))
+            parsed.emplace_back();
+        else
+            parsed.push_back(read_channel(root, ch, options, profiles, now));
+    }
     for (const auto& u : users) profiles.erase(u.id);
     for (auto& [id, u] : profiles) users.push_back(std::move(u));
 
@@ -354,8 +471,15 @@ import_summary import_slack_export(store& s,
         summary.users = users.size();
     }
     const auto existing = s.list_incidents();
-    for (auto& pc : parsed) {
-        imported_channel result{pc.channel.name, std::nullopt, 0, {}};
+    for (std::size_t c = 0; c < channels.size(); ++c) {
+        imported_channel result;
+        result.name = channels[c].name;
+        if (!parsed[c]) {
+            result.skipped = *filter.skip_reason(result.name);
+            summary.channels.push_back(std::move(result));
+            continue;
+        }
+        auto& pc = *parsed[c];
         const auto clash = std::find_if(existing.begin(), existing.end(), [&](const incident& i) {
             return i.channel == pc.channel.id;
         });
@@ -371,9 +495,10 @@ import_summary import_slack_export(store& s,
             n.channel = pc.channel.id;
             n.declared_at = ts_seconds(pc.messages.front().entry.ts);
             n.is_private = pc.channel.is_private;
-            if (pc.channel.archived) {
+            const auto [rule, resolution_ts] = infer_resolution(pc);
+            if (resolution_ts) {
                 n.status = incident_status::resolved;
-                n.resolved_at = ts_seconds(pc.messages.back().entry.ts);
+                n.resolved_at = ts_seconds(*resolution_ts);
             }
             const auto inc = s.create_incident(n);
             for (auto& m : pc.messages) {
@@ -383,9 +508,20 @@ import_summary import_slack_export(store& s,
                 ++result.entries;
                 for (const auto& [name, user] : m.reactions)
                     s.add_reaction(*id, user, name, options.capture.mark_for(name));
+                // The check the live bot nudges with, recorded instead of sent.
+                if (options.rules && m.entry.is_persons_words())
+                    for (auto& f : options.rules->scan(*m.entry.text))
+                        if (s.add_imported_finding(inc.id, {m.entry.ts, f.rule_id, f.category}))
+                            ++result.findings;
             }
+            s.record_import({inc.id,
+                             now,
+                             rule,
+                             resolution_ts ? std::optional(*resolution_ts) : std::nullopt});
             tx.commit();
             result.incident_id = inc.id;
+            result.resolved_by = rule;
+            result.resolved_at = n.resolved_at;
         }
         summary.channels.push_back(std::move(result));
     }

@@ -149,6 +149,14 @@ struct nudges_config {
     std::string model;
 };
 
+/// `incident-bot import` (config file key "import").
+struct import_config {
+    /// Which channels of an export are incident channels, imported without --channel or
+    /// --all: an RE2 pattern that must match the whole channel name (file key
+    /// `import.channel_pattern`). Default: names starting `inc-` or `incident-`.
+    std::string channel_pattern{"(inc|incident)-.*"};
+};
+
 /// Slack's Web API base. An `api_url` other than this counts as set explicitly (a test or a
 /// proxy), which is what lets response_url and ws:// follow it.
 inline constexpr std::string_view default_api_url = "https://slack.com/api/";
@@ -177,6 +185,8 @@ struct config {
     commands_config commands;
     /// Blameless-language nudges (config file key "nudges").
     nudges_config nudges;
+    /// `incident-bot import` (config file key "import").
+    import_config imports;
     /// Rule file for the detector (file key "rules_file", env INCIDENT_BOT_RULES; empty: the
     /// built-in rules).
     std::string rules_file;
@@ -195,6 +205,10 @@ config load_config(const env_lookup& env, const std::optional<std::string>& file
 /// Applies the JSON text of a config file over `c`, as `load_config` does with the file (no
 /// environment); `path` names the file in errors. Throws config_error naming the setting.
 void apply_config_json(config& c, std::string_view text, const std::string& path);
+
+/// Why `pattern` cannot be `import.channel_pattern`: empty, or not valid RE2 (the message
+/// says where); nullopt when it can.
+std::optional<std::string> channel_pattern_error(std::string_view pattern);
 
 /// Checks ranges and required values for `run`; throws config_error naming the setting.
 void validate_for_run(const config& c);

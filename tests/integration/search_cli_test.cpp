@@ -59,10 +59,7 @@ class SearchCli : public ::testing::Test {
 
     std::tuple<int, std::string, std::string> cli(std::vector<std::string> args) {
         args.insert(args.end(), {"--db", db});
-        process p(args, {"PATH=/usr/bin:/bin"}, out_file);
-        auto [status, err] = p.finish();
-        std::ifstream in(out_file);
-        return {status, std::string(std::istreambuf_iterator<char>(in), {}), err};
+        return run_cli_captured(args, out_file);
     }
 
     const std::string db = temp_path("ib-search-cli.db");

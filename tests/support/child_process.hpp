@@ -14,6 +14,7 @@
 #include <system_error>
 #include <sys/wait.h>
 #include <thread>
+#include <tuple>
 #include <unistd.h>
 #include <vector>
 
@@ -153,6 +154,16 @@ inline std::vector<std::string> slack_env(const fake_slack& fake, const std::str
     return {"SLACK_APP_TOKEN=" + app_token, "SLACK_BOT_TOKEN=xoxb-0001-test",
             "SLACK_API_URL=" + fake.api_url(), "INCIDENT_BOT_CA_FILE=" + fake.ca_file(),
             "INCIDENT_BOT_DB=" + db, "PATH=/usr/bin:/bin"};
+}
+
+/// Runs a CLI command to its end with only PATH in its environment, its stdout going through
+/// `stdout_file`: (exit status, stdout, stderr).
+inline std::tuple<int, std::string, std::string> run_cli_captured(
+    const std::vector<std::string>& args, const std::string& stdout_file) {
+    process p(args, {"PATH=/usr/bin:/bin"}, stdout_file);
+    auto [status, err] = p.finish();
+    std::ifstream in(stdout_file);
+    return {status, std::string(std::istreambuf_iterator<char>(in), {}), err};
 }
 
 /// A path in the temp directory unique to this test process.

@@ -22,6 +22,9 @@ struct store_gauges {
     std::atomic<std::int64_t> open_actions{0};
     /// Nudges sent, per entry of `rule_categories`.
     std::array<std::atomic<std::int64_t>, rule_categories.size()> nudges{};
+    /// Findings stored by `incident-bot import` in old messages (none sent), per entry of
+    /// `rule_categories`.
+    std::array<std::atomic<std::int64_t>, rule_categories.size()> imported_findings{};
 
     /// Refreshes every figure from `s`; a failed write marks the database unwritable.
     void refresh(store& s);

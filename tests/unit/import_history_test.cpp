@@ -26,7 +26,7 @@ const std::string k_blame =
     "this is obviously Ben's change, whose fault is it that review missed it?";
 
 // An export with one channel of each kind the import must tell apart.
-struct history : ::testing::Test {
+struct ImportHistory : ::testing::Test {
     temp_dir dir;
     export_writer exp{dir.path() / "export"};
     store s{dir.file("bot.db")};
@@ -121,7 +121,7 @@ TEST(ImportResolution, RulesAreNarrow) {
     EXPECT_EQ(resolution_of(gone), none);
 }
 
-TEST_F(history, OnlyIncidentChannelsByDefaultAndEachSkipIsNamed) {
+TEST_F(ImportHistory, OnlyIncidentChannelsByDefaultAndEachSkipIsNamed) {
     const auto sum = import_slack_export(s, exp.root());
     ASSERT_EQ(sum.channels.size(), 4u);
     const auto& general = line(sum, "general");
@@ -134,7 +134,7 @@ TEST_F(history, OnlyIncidentChannelsByDefaultAndEachSkipIsNamed) {
     EXPECT_TRUE(s.search("lunch").empty());
 }
 
-TEST_F(history, ChannelOrAllImportsOtherChannels) {
+TEST_F(ImportHistory, ChannelOrAllImportsOtherChannels) {
     auto sum = import_slack_export(s, exp.root(), {.channel = "general"});
     ASSERT_EQ(sum.channels.size(), 1u);
     ASSERT_TRUE(sum.channels[0].incident_id);
@@ -147,7 +147,7 @@ TEST_F(history, ChannelOrAllImportsOtherChannels) {
     for (const auto& c : sum.channels) EXPECT_TRUE(c.incident_id) << c.name;
 }
 
-TEST_F(history, PatternComesFromTheOptionsAndABadOneWritesNothing) {
+TEST_F(ImportHistory, PatternComesFromTheOptionsAndABadOneWritesNothing) {
     auto sum = import_slack_export(s, exp.root(), {.channel_pattern = "inc-.*"});
     EXPECT_EQ(s.list_incidents().size(), 2u);  // incident-search-lag does not match
     EXPECT_NE(line(sum, "incident-search-lag").skipped.find("(pattern inc-.*)"), std::string::npos);
@@ -167,7 +167,7 @@ TEST_F(history, PatternComesFromTheOptionsAndABadOneWritesNothing) {
     EXPECT_FALSE(fresh.get_user("U0ANA01"));
 }
 
-TEST_F(history, ResolutionIsInferredAndRecordedWithItsRule) {
+TEST_F(ImportHistory, ResolutionIsInferredAndRecordedWithItsRule) {
     const auto sum = import_slack_export(s, exp.root());
 
     // The bot's post wins over the earlier person's message.
@@ -194,7 +194,7 @@ TEST_F(history, ResolutionIsInferredAndRecordedWithItsRule) {
     EXPECT_EQ(s.import_of(*open.incident_id)->resolved_by, resolution_rule::none);
 }
 
-TEST_F(history, APersonsResolutionMessageResolvesWhenTheBotDidNot) {
+TEST_F(ImportHistory, APersonsResolutionMessageResolvesWhenTheBotDidNot) {
     exp.channel("C0MSG",
                 "inc-queue-backlog",
                 json::array({export_writer::said("1793900000.000100", "U0ANA01", "queue backlog"),
@@ -209,7 +209,7 @@ TEST_F(history, APersonsResolutionMessageResolvesWhenTheBotDidNot) {
     EXPECT_EQ(sum.channels[0].resolved_at->time_since_epoch().count(), 1793903000);
 }
 
-TEST_F(history, BlamelessFindingsAreStoredNotSentAndReviewed) {
+TEST_F(ImportHistory, BlamelessFindingsAreStoredNotSentAndReviewed) {
     const auto rules = rule_set::load_default();
     const auto sum = import_slack_export(s, exp.root(), {.rules = &rules});
     const auto& bot = line(sum, "inc-checkout-latency");
@@ -252,7 +252,7 @@ TEST_F(history, BlamelessFindingsAreStoredNotSentAndReviewed) {
     EXPECT_EQ(s.count_imported_findings(), static_cast<std::int64_t>(expected));
 }
 
-TEST_F(history, DraftSuggestsSummaryAndImpactFromPinnedAndResolutionMessages) {
+TEST_F(ImportHistory, DraftSuggestsSummaryAndImpactFromPinnedAndResolutionMessages) {
     auto pinned = export_writer::said("1793900100.000100",
                                       "U0ANA01",
                                       "Summary: the nightly batch filled the queue; <@U0BEN02> "
@@ -299,7 +299,7 @@ TEST_F(history, DraftSuggestsSummaryAndImpactFromPinnedAndResolutionMessages) {
     EXPECT_NE(confirmed.find("Batch job and queue capacity"), std::string::npos);
 }
 
-TEST_F(history, LiveIncidentsGetNoSuggestions) {
+TEST_F(ImportHistory, LiveIncidentsGetNoSuggestions) {
     s.create_incident({.title = "Live one", .channel = "C0LIVE"});
     timeline_entry e = testing::said(1, "1793628100.000100", "U0ANA01", "Summary: pinned by hand");
     e.pinned = true;
@@ -320,7 +320,7 @@ std::string related_section(store& s, const std::string& channel) {
     return {};
 }
 
-TEST_F(history, RelatedIncidentsNeverListOtherChannels) {
+TEST_F(ImportHistory, RelatedIncidentsNeverListOtherChannels) {
     // #general shares the checkout incident's words ("checkout", "pool"), but is no incident.
     import_slack_export(s, exp.root());
     EXPECT_EQ(related_section(s, "C0BOT").find("general"), std::string::npos);

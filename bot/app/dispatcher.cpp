@@ -1,5 +1,7 @@
 #include "incident_bot/app/dispatcher.hpp"
 
+#include <stdexcept>
+
 namespace incident_bot {
 
 namespace {
@@ -19,6 +21,14 @@ std::string_view route_key(const nlohmann::json& payload, const char* outer, con
     }
     return value->is_string() ? std::string_view(value->get_ref<const std::string&>())
                               : std::string_view{};
+}
+
+// The kind of a block action: the clicked action's id up to the first ':'.
+std::string_view action_kind(const nlohmann::json& payload) {
+    const auto actions = payload.find("actions");
+    if (actions == payload.end() || !actions->is_array() || actions->empty()) return {};
+    const std::string_view id = route_key(actions->front(), "action_id", nullptr);
+    return id.substr(0, id.find(':'));
 }
 
 std::string describe(std::exception_ptr e) {
@@ -42,6 +52,12 @@ dispatcher::dispatcher(const logger& log)
           else ack();
       }) {}
 
+void dispatcher::on_interaction(const std::string& type, listener l) {
+    if (type == "block_actions")
+        throw std::invalid_argument("block_actions are routed by action kind: use on_action");
+    interactions_[type].push_back(std::move(l));
+}
+
 void dispatcher::operator()(envelope env, const ack_handle& ack) const {
     // One allocation shares the envelope with every listener that keeps it.
     const auto shared = std::make_shared<const envelope>(std::move(env));
@@ -59,8 +75,18 @@ void dispatcher::run_middleware(std::size_t i,
     middleware_[i](env, ack, [&] { run_middleware(i + 1, env, ack); });
 }
 
+// Each listener fails on its own: one that throws does not stop the others.
+void dispatcher::call(const listener& l, const envelope_ptr& env, const ack_handle& ack) const {
+    try {
+        l(env, ack);
+    } catch (...) {
+        on_error_(*env, ack, std::current_exception());
+    }
+}
+
 void dispatcher::route(const envelope_ptr& env, const ack_handle& ack) const {
     const table* routes = nullptr;
+    const listener* fallback = nullptr;
     std::string_view key;
     if (env->type == "events_api") {
         routes = &events_;
@@ -71,20 +97,19 @@ void dispatcher::route(const envelope_ptr& env, const ack_handle& ack) const {
     } else if (env->type == "interactive") {
         routes = &interactions_;
         key = route_key(env->payload, "type", nullptr);
+        if (key == "block_actions") {
+            routes = &actions_;
+            key = action_kind(env->payload);
+            if (unknown_action_) fallback = &unknown_action_;
+        }
     }
     if (routes) {
         if (auto it = routes->find(key); it != routes->end()) {
-            // Each listener fails on its own: one that throws does not stop the others.
-            for (const auto& l : it->second) {
-                try {
-                    l(env, ack);
-                } catch (...) {
-                    on_error_(*env, ack, std::current_exception());
-                }
-            }
+            for (const auto& l : it->second) call(l, env, ack);
             return;
         }
     }
+    if (fallback) return call(*fallback, env, ack);
     log_.debug("dispatch",
                env->type + " '" + std::string(key.substr(0, 40)) + "' has no listener; acked");
     ack();

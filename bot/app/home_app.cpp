@@ -5,8 +5,6 @@
 #include "app/private_reply.hpp"
 #include "incident_bot/commands/action_items.hpp"
 #include "incident_bot/commands/home.hpp"
-#include "incident_bot/commands/publish.hpp"
-#include "incident_bot/rules/nudge.hpp"
 
 namespace incident_bot {
 
@@ -120,11 +118,8 @@ struct home_app::state : std::enable_shared_from_this<home_app::state> {
         detail::tell_privately(api, log, "home_app", {c.user, c.channel, c.response_url}, std::move(text));
     }
 
+    // Its own buttons, and the answer to buttons no app knows.
     void on_block_actions(const envelope& env, const ack_handle& ack) {
-        // Nudge votes are nudge_app's and "Publish anyway" incident_app's; they ack them.
-        if (parse_nudge_vote(env.payload) ||
-            detail::first_action_id(env.payload) == publish_anyway_action)
-            return;
         ack();
         auto c = parse_click(env.payload);
         if (!c) {
@@ -220,9 +215,12 @@ home_app::home_app(dispatcher& routes,
     routes.on_event("app_home_opened", [st = state_](const envelope_ptr& env, const ack_handle& ack) {
         st->on_home_opened(*env, ack);
     });
-    routes.on_interaction("block_actions", [st = state_](const envelope_ptr& env, const ack_handle& ack) {
+    const auto clicked = [st = state_](const envelope_ptr& env, const ack_handle& ack) {
         st->on_block_actions(*env, ack);
-    });
+    };
+    for (const auto kind : {home_filter_action, home_group_action, item_done_action, item_snooze_action})
+        routes.on_action(kind, clicked);
+    routes.on_unknown_action(clicked);
 }
 
 void home_app::refresh(std::int64_t incident_id, const std::string& by) {

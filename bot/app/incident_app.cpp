@@ -251,9 +251,8 @@ incident_app::incident_app(dispatcher& routes,
     });
     // "Publish anyway" on a held-back publication: the same command, as its clicker, in the
     // channel of the message; the answer replaces that message.
-    routes.on_interaction("block_actions", [st = state_](const envelope_ptr& env, const ack_handle& ack) {
+    routes.on_action(publish_anyway_action, [st = state_](const envelope_ptr& env, const ack_handle& ack) {
         const auto& p = env->payload;
-        if (detail::first_action_id(p) != publish_anyway_action) return;
         ack();
         detail::audience to{detail::text_at(p, "user", "id"),
                             detail::text_at(p, "container", "channel_id"),

@@ -43,9 +43,10 @@ nudge_app::nudge_app(dispatcher& routes,
     routes.on_event("message", [this](const envelope_ptr& env, const ack_handle&) {
         on_message(*env);
     });
-    routes.on_interaction("block_actions", [this](const envelope_ptr& env, const ack_handle& ack) {
-        on_block_actions(*env, ack);
-    });
+    for (const auto kind : {nudge_vote_helpful_action, nudge_vote_not_helpful_action})
+        routes.on_action(kind, [this](const envelope_ptr& env, const ack_handle& ack) {
+            on_block_actions(*env, ack);
+        });
 }
 
 void nudge_app::set_bot_user(std::string user_id) {
@@ -83,12 +84,14 @@ void nudge_app::on_message(const envelope& env) {
     });
 }
 
-// On the network thread: ack at once, write the vote on the store's thread. Other buttons
-// are home_app's, and it acks them (issue 18).
+// On the network thread: ack at once, write the vote on the store's thread.
 void nudge_app::on_block_actions(const envelope& env, const ack_handle& ack) {
-    auto vote = parse_nudge_vote(env.payload);
-    if (!vote) return;
     ack();
+    auto vote = parse_nudge_vote(env.payload);
+    if (!vote) {
+        log_.info("nudges", "vote " + env.envelope_id + " without a rule or a user; ignored");
+        return;
+    }
     const auto& known = detector_.rules().rules();
     if (vote->rule_id != model_rule_id &&
         std::none_of(

@@ -33,12 +33,6 @@ std::string text_at(const json& payload, const char* outer, const char* inner) {
     return it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::string first_action_id(const json& payload) {
-    const auto actions = payload.is_object() ? payload.find("actions") : payload.end();
-    if (actions == payload.end() || !actions->is_array() || actions->empty()) return {};
-    return text_at(actions->front(), "action_id");
-}
-
 namespace {
 
 void post_privately(web_api& api, const logger& log, const char* component, std::string url, json body) {

@@ -14,9 +14,6 @@ namespace incident_bot::detail {
 /// payload[outer] (or payload[outer][inner]) as a string; "" when absent or not a string.
 std::string text_at(const nlohmann::json& payload, const char* outer, const char* inner = nullptr);
 
-/// The action_id of the first action of a block_actions payload; "" when there is none.
-std::string first_action_id(const nlohmann::json& payload);
-
 /// Who to answer privately, and how Slack lets us reach them.
 struct audience {
     /// Slack user id.

@@ -130,6 +130,38 @@ TEST_F(Dispatcher, EnvelopesNobodyListensToAreAckedEmpty) {
     EXPECT_EQ(sink->calls(), (std::vector<std::string>{"ack", "ack", "ack"}));
 }
 
+json click(std::string action_id) {
+    return {{"type", "block_actions"},
+            {"user", {{"id", "U1"}}},
+            {"actions", json::array({{{"action_id", std::move(action_id)}, {"value", "7"}}})}};
+}
+
+TEST_F(Dispatcher, RoutesButtonsByTheKindOfActionAndUnknownOnesToOneAnswer) {
+    std::vector<std::string> heard;
+    const auto hear = [&](std::string who) {
+        return [&heard, who](const envelope_ptr& e, const ack_handle& ack) {
+            const auto& a = e->payload["actions"];
+            heard.push_back(who + " " + (a.is_array() ? a[0]["action_id"].get<std::string>() : "?"));
+            ack();
+        };
+    };
+    routes.on_action("action_item_done", hear("items"));
+    routes.on_action("nudge_vote_helpful", hear("nudges"));
+    routes.on_interaction("view_submission", hear("modal"));
+    send("interactive", click("action_item_done:7"));
+    send("interactive", click("nudge_vote_helpful"));
+    send("interactive", click("action_item_done_later"));  // a kind of its own, not a prefix
+    EXPECT_EQ(heard, (std::vector<std::string>{"items action_item_done:7", "nudges nudge_vote_helpful"}));
+    EXPECT_EQ(sink->calls().size(), 3u);  // the unknown one is acked empty by default
+
+    routes.on_unknown_action(hear("sorry"));
+    send("interactive", click("from_an_old_version:3"));
+    send("interactive", {{"type", "block_actions"}, {"actions", "not a list"}});
+    EXPECT_EQ(heard, (std::vector<std::string>{"items action_item_done:7", "nudges nudge_vote_helpful",
+                                                "sorry from_an_old_version:3", "sorry ?"}));
+    EXPECT_EQ(sink->calls().size(), 5u);
+}
+
 TEST_F(Dispatcher, AThrowingListenerGoesToTheErrorHandlerAndTheOthersStillRun) {
     std::vector<std::string> errors;
     routes.on_error([&](const envelope& e, const ack_handle&, std::exception_ptr ex) {
@@ -140,14 +172,14 @@ TEST_F(Dispatcher, AThrowingListenerGoesToTheErrorHandlerAndTheOthersStillRun) {
         }
     });
     bool second = false;
-    routes.on_interaction("block_actions", [](const envelope_ptr&, const ack_handle&) {
+    routes.on_interaction("view_submission", [](const envelope_ptr&, const ack_handle&) {
         throw std::runtime_error("boom");
     });
-    routes.on_interaction("block_actions", [&](const envelope_ptr&, const ack_handle& ack) {
+    routes.on_interaction("view_submission", [&](const envelope_ptr&, const ack_handle& ack) {
         second = true;
         ack();
     });
-    send("interactive", {{"type", "block_actions"}});
+    send("interactive", {{"type", "view_submission"}});
     EXPECT_TRUE(second);
     EXPECT_EQ(errors, std::vector<std::string>{"E1: boom"});
 }

@@ -1,7 +1,8 @@
 // Routes Socket Mode envelopes, Bolt-style: global middleware first (in the order added),
 // then every listener registered for the envelope's key, in order: events by event type,
-// slash commands by command name, interactions by payload type. A listener that throws goes
-// to the one error handler. An envelope no listener is registered for is acked empty.
+// slash commands by command name, buttons by the kind of action, other interactions by
+// payload type. A listener that throws goes to the one error handler. An envelope no
+// listener is registered for is acked empty.
 #pragma once
 
 #include <exception>
@@ -9,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "incident_bot/log.hpp"
@@ -45,10 +47,17 @@ public:
     void on_command(const std::string& command, listener l) {
         commands_[command].push_back(std::move(l));
     }
-    /// Interactions by payload type ("block_actions", "view_submission", ...).
-    void on_interaction(const std::string& type, listener l) {
-        interactions_[type].push_back(std::move(l));
+    /// Interactions other than block actions, by payload type ("view_submission", ...).
+    /// Throws std::invalid_argument for "block_actions": those are routed by on_action.
+    void on_interaction(const std::string& type, listener l);
+    /// Block actions (buttons, menus) by the kind of the clicked action: its action_id up to
+    /// the first ':' ("action_item_done:12" is an "action_item_done"), so each app owns its
+    /// own buttons and none has to know the others'.
+    void on_action(std::string_view kind, listener l) {
+        actions_[std::string(kind)].push_back(std::move(l));
     }
+    /// Block actions of a kind no app registered (a button on an old message): one answer.
+    void on_unknown_action(listener l) { unknown_action_ = std::move(l); }
     /// Replaces the error handler.
     void on_error(error_handler h) { on_error_ = std::move(h); }
 
@@ -60,12 +69,15 @@ private:
 
     void run_middleware(std::size_t i, const envelope_ptr& env, const ack_handle& ack) const;
     void route(const envelope_ptr& env, const ack_handle& ack) const;
+    void call(const listener& l, const envelope_ptr& env, const ack_handle& ack) const;
 
     const logger& log_;
     std::vector<middleware> middleware_;
     table events_;
     table commands_;
     table interactions_;
+    table actions_;
+    listener unknown_action_;
     error_handler on_error_;
 };
 

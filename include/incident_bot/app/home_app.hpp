@@ -21,8 +21,8 @@ namespace incident_bot {
 /// the dispatcher's use of its listeners.
 class home_app {
   public:
-    /// Listens for `app_home_opened` events and `block_actions` on `routes` (the nudge
-    /// votes are left to nudge_app, which acks them). Call before the bot runs.
+    /// Listens for `app_home_opened` events, its own buttons (item done and snooze, Home
+    /// filters and grouping) and buttons no app knows on `routes`. Call before the bot runs.
     home_app(dispatcher& routes,
              store_executor& queue,
              web_api& api,

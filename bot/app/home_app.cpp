@@ -59,10 +59,11 @@ home_viewer first_view(const std::string& user) {
 }  // namespace
 
 struct home_app::state : std::enable_shared_from_this<home_app::state> {
-    state(store_executor& q, web_api& a, const commands_config& c, const logger& l)
-        : queue(q), api(a), cfg(c), log(l) {}
+    state(store_executor& q, store_reader& r, web_api& a, const commands_config& c, const logger& l)
+        : queue(q), reader(r), api(a), cfg(c), log(l) {}
 
     store_executor& queue;
+    store_reader& reader;
     web_api& api;
     const commands_config& cfg;
     const logger& log;
@@ -73,8 +74,14 @@ struct home_app::state : std::enable_shared_from_this<home_app::state> {
         });
     }
 
-    // On the store's thread: builds the viewer's Home as they left it and publishes it.
-    void publish(store& s, const home_viewer& v, std::string notice = {}) {
+    // Publishes the viewer's Home as they left it. Built on the reader's thread: a Home
+    // with many items takes tens of ms, which would hold up every event's commit.
+    void publish(home_viewer v, std::string notice = {}) {
+        reader.post([self = shared_from_this(), v = std::move(v), notice = std::move(notice)](
+                        store& s) mutable { self->build_and_publish(s, v, std::move(notice)); });
+    }
+
+    void build_and_publish(store& s, const home_viewer& v, std::string notice) {
         const auto started = steady_clock::now();
         home_request r{v.user,
                        v.filter,
@@ -109,7 +116,7 @@ struct home_app::state : std::enable_shared_from_this<home_app::state> {
             s.remember_home_viewer(v);
             // Acked once the viewer is stored: a redelivery publishes once more, harmlessly.
             ack();
-            self->publish(s, v);
+            self->publish(std::move(v));
         });
         if (!queued) ack.reject();
     }
@@ -142,17 +149,17 @@ struct home_app::state : std::enable_shared_from_this<home_app::state> {
             const auto g = parse_home_grouping(c.value);
             if (c.kind == home_filter_action && f) v.filter = *f;
             else if (c.kind == home_group_action && g) v.grouping = *g;
-            else return publish(s, v, "That button isn't one I know. Nothing was changed.");
+            else return publish(v, "That button isn't one I know. Nothing was changed.");
             v.opened_at = std::chrono::floor<std::chrono::seconds>(s.now());
             s.remember_home_viewer(v);
-            return publish(s, v);
+            return publish(v);
         }
         if (c.kind != item_done_action && c.kind != item_snooze_action) {
             log.info("home_app", "unknown button '" + c.action_id.substr(0, 60) + "' from " + c.user);
             const std::string sorry =
                 "Sorry, I don't know that button (it may come from an older version of me). "
                 "Nothing was changed.";
-            if (c.from_home) return publish(s, viewer(), sorry);
+            if (c.from_home) return publish(viewer(), sorry);
             return tell(c, sorry);
         }
         const auto id = parse_id(c.value);
@@ -175,7 +182,7 @@ struct home_app::state : std::enable_shared_from_this<home_app::state> {
                                      " action #" + std::to_string(*id) + " for " + c.user);
         }
         if (c.from_home) {
-            publish(s, viewer(), changed ? std::string() : change.reply);
+            publish(viewer(), changed ? std::string() : change.reply);
         } else {
             if (changed && !c.message_ts.empty()) {
                 const auto& item = *change.item;
@@ -201,17 +208,18 @@ struct home_app::state : std::enable_shared_from_this<home_app::state> {
         people.insert(by);
         for (const auto& user : people) {
             if (user == skip) continue;
-            if (auto v = s.home_viewer_of(user)) publish(s, *v);
+            if (auto v = s.home_viewer_of(user)) publish(std::move(*v));
         }
     }
 };
 
 home_app::home_app(dispatcher& routes,
                    store_executor& queue,
+                   store_reader& reader,
                    web_api& api,
                    const commands_config& cfg,
                    const logger& log)
-    : state_(std::make_shared<state>(queue, api, cfg, log)) {
+    : state_(std::make_shared<state>(queue, reader, api, cfg, log)) {
     routes.on_event("app_home_opened", [st = state_](const envelope_ptr& env, const ack_handle& ack) {
         st->on_home_opened(*env, ack);
     });

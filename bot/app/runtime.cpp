@@ -21,6 +21,7 @@
 #include "incident_bot/rules/detector.hpp"
 #include "incident_bot/slack/socket_mode.hpp"
 #include "incident_bot/store/store_executor.hpp"
+#include "incident_bot/store/store_reader.hpp"
 #include "net/http_server.hpp"
 #include "incident_bot/error.hpp"
 
@@ -34,6 +35,7 @@ struct runtime::impl {
           log(l),
           db(c.db_path),
           queue(db, capture_config{}, c.store, l),
+          reader(c.db_path, l),
           detector(c.rules_file.empty() ? rule_set::load_default() : rule_set::load_file(c.rules_file),
                    open_model(c.nudges.model)),
           api(ioc.get_executor(), c, l),
@@ -42,7 +44,7 @@ struct runtime::impl {
           incidents(routes, queue, api, c.commands, &detector.rules(), l),
           people(routes, queue, api, detector, l),
           nudges(routes, queue, api, c.nudges, detector, l, c.commands.command),
-          home(routes, queue, api, c.commands, l),
+          home(routes, queue, reader, api, c.commands, l),
           shortcuts(routes, incidents, queue, api, c.commands, l),
           client(ioc.get_executor(), c, api, l, [this](envelope e, ack_handle a) {
               routes(std::move(e), a);
@@ -81,6 +83,7 @@ struct runtime::impl {
     const logger& log;
     store db;
     store_executor queue;  // the store's only writer from here on
+    store_reader reader;   // long reads (App Home views), off the writer's thread
     blame_detector detector;
     asio::io_context ioc{1};
     web_api api;
@@ -175,6 +178,7 @@ int runtime::run(bool handle_signals) {
     // Returns once the close frames are out and in-flight Web API calls are done.
     d.ioc.run();
     d.queue.stop();  // commit what is queued
+    d.reader.stop();
     d.log.info("runtime", "stopped");
     return status;
 }

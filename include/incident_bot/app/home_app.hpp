@@ -1,8 +1,9 @@
 // Wiring of the App Home and the action item buttons (issue 18): `app_home_opened` publishes
 // the person's Home (views.publish), block_actions from item posts and the Home close or
 // snooze items under the same rule as `/incident done`, and a change re-publishes the Homes
-// of the people it concerns who have opened theirs. Views are built on the store's thread;
-// decisions live in commands/home.hpp and commands/action_items.hpp.
+// of the people it concerns who have opened theirs. Changes run on the store's writer
+// thread, views are built on the read-only connection's; decisions live in
+// commands/home.hpp and commands/action_items.hpp.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include "incident_bot/log.hpp"
 #include "incident_bot/slack/web_api.hpp"
 #include "incident_bot/store/store_executor.hpp"
+#include "incident_bot/store/store_reader.hpp"
 
 namespace incident_bot {
 
@@ -25,6 +27,7 @@ class home_app {
     /// filters and grouping) and buttons no app knows on `routes`. Call before the bot runs.
     home_app(dispatcher& routes,
              store_executor& queue,
+             store_reader& reader,
              web_api& api,
              const commands_config& cfg,
              const logger& log);

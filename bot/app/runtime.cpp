@@ -1,6 +1,11 @@
 #include "incident_bot/app/runtime.hpp"
 
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
 #include <future>
+#include <mutex>
+#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -28,6 +33,49 @@
 namespace incident_bot {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// Bounds a shutdown: once armed, stops the io_context if its work has not finished within
+// the grace period (a peer that never answers, a call stuck on a dead socket), so a SIGTERM
+// never hangs the process. A thread of its own, because a timer on the io_context would
+// itself keep run() from returning.
+class shutdown_watchdog {
+public:
+    ~shutdown_watchdog() { disarm(); }
+
+    void arm(asio::io_context& ioc, std::chrono::milliseconds grace, const logger& log) {
+        if (thread_.joinable()) return;
+        thread_ = std::thread([this, &ioc, grace, &log] {
+            std::unique_lock lock(mutex_);
+            if (finished_.wait_for(lock, grace, [this] { return done_; })) return;
+            log.warn("runtime", "work still running " + std::to_string(grace.count()) +
+                                    " ms after the connections closed; stopping without it");
+            fired_ = true;
+            ioc.stop();
+        });
+    }
+    /// Whether the io_context was stopped with work left in it.
+    bool fired() const { return fired_; }
+    /// Once io_context::run returned.
+    void disarm() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        finished_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable finished_;
+    bool done_ = false;
+    std::atomic<bool> fired_{false};
+    std::thread thread_;
+};
+
+}  // namespace
 
 struct runtime::impl {
     impl(const config& c, const logger& l)
@@ -139,6 +187,7 @@ int runtime::run(bool handle_signals) {
         });
     }
     int status = 0;
+    shutdown_watchdog watchdog;
     asio::co_spawn(d.ioc, d.client.async_run(), [&](std::exception_ptr e, run_outcome outcome) {
         if (e) {
             d.log.error("runtime", "socket mode stopped unexpectedly");
@@ -155,6 +204,8 @@ int runtime::run(bool handle_signals) {
         d.gauge_timer.cancel();
         if (d.http) d.http->stop();
         signals.cancel();
+        // Long enough for a call in flight to time out by itself and a close to finish.
+        watchdog.arm(d.ioc, d.cfg.web_api.request_timeout + d.cfg.socket_mode.close_timeout, d.log);
     });
     // Checks the bot token early (the app token is checked by apps.connections.open) and
     // learns the bot's own user id so its messages are never nudged.
@@ -177,9 +228,13 @@ int runtime::run(bool handle_signals) {
                               d.cfg.bot_token.redacted());
     // Returns once the close frames are out and in-flight Web API calls are done.
     d.ioc.run();
+    watchdog.disarm();
     d.queue.stop();  // commit what is queued
     d.reader.stop();
     d.log.info("runtime", "stopped");
+    // The abandoned handlers refer to this runtime's parts, which are destroyed before the
+    // io_context that would destroy them; what matters is committed, so leave at once.
+    if (watchdog.fired()) std::_Exit(status);
     return status;
 }
 

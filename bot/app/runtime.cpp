@@ -27,7 +27,7 @@
 #include "incident_bot/slack/socket_mode.hpp"
 #include "incident_bot/store/store_executor.hpp"
 #include "incident_bot/store/store_reader.hpp"
-#include "net/http_server.hpp"
+#include "incident_bot/net/http_server.hpp"
 #include "incident_bot/error.hpp"
 
 namespace incident_bot {

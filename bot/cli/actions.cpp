@@ -4,7 +4,7 @@
 #include <ostream>
 
 #include "cli/store_cli.hpp"
-#include "postmortem/format.hpp"
+#include "incident_bot/postmortem/format.hpp"
 
 namespace incident_bot::cli {
 

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "cli/cli.hpp"
-#include "demo/fake_slack.hpp"
+#include "incident_bot/demo/fake_slack.hpp"
 #include "incident_bot/app/runtime.hpp"
 
 namespace incident_bot::cli {

@@ -5,7 +5,7 @@
 #include <ostream>
 
 #include "cli/store_cli.hpp"
-#include "postmortem/mentions.hpp"
+#include "incident_bot/postmortem/mentions.hpp"
 
 namespace incident_bot::cli {
 

@@ -9,7 +9,7 @@
 
 #include "cli/cli.hpp"
 #include "incident_bot/store/store.hpp"
-#include "postmortem/format.hpp"
+#include "incident_bot/postmortem/format.hpp"
 
 namespace incident_bot::cli {
 

@@ -3,8 +3,8 @@
 #include <cctype>
 
 #include "commands/learning_commands.hpp"
-#include "postmortem/format.hpp"
-#include "postmortem/mentions.hpp"
+#include "incident_bot/postmortem/format.hpp"
+#include "incident_bot/postmortem/mentions.hpp"
 
 namespace incident_bot::detail {
 

@@ -1,6 +1,6 @@
 #include "incident_bot/commands/declare_modal.hpp"
 
-#include "postmortem/format.hpp"
+#include "incident_bot/postmortem/format.hpp"
 
 namespace incident_bot {
 

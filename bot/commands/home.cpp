@@ -4,8 +4,8 @@
 #include <map>
 
 #include "incident_bot/commands/action_items.hpp"
-#include "postmortem/format.hpp"
-#include "postmortem/mentions.hpp"
+#include "incident_bot/postmortem/format.hpp"
+#include "incident_bot/postmortem/mentions.hpp"
 
 namespace incident_bot {
 

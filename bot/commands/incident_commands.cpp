@@ -6,8 +6,8 @@
 #include <cctype>
 
 #include "commands/command_runner.hpp"
-#include "postmortem/format.hpp"
-#include "postmortem/mentions.hpp"
+#include "incident_bot/postmortem/format.hpp"
+#include "incident_bot/postmortem/mentions.hpp"
 
 namespace incident_bot {
 

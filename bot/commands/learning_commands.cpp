@@ -1,7 +1,7 @@
 #include "commands/learning_commands.hpp"
 
-#include "postmortem/format.hpp"
-#include "postmortem/mentions.hpp"
+#include "incident_bot/postmortem/format.hpp"
+#include "incident_bot/postmortem/mentions.hpp"
 
 namespace incident_bot::detail {
 

@@ -3,7 +3,7 @@
 
 #include "incident_bot/commands/access.hpp"
 #include "incident_bot/postmortem/related.hpp"
-#include "postmortem/format.hpp"
+#include "incident_bot/postmortem/format.hpp"
 
 namespace incident_bot::detail {
 

@@ -6,7 +6,7 @@
 #include "commands/learning_commands.hpp"
 #include "incident_bot/commands/access.hpp"
 #include "incident_bot/commands/action_items.hpp"
-#include "postmortem/format.hpp"
+#include "incident_bot/postmortem/format.hpp"
 
 namespace incident_bot::detail {
 

@@ -2,7 +2,7 @@
 
 #include "incident_bot/commands/access.hpp"
 #include "incident_bot/postmortem/publish.hpp"
-#include "postmortem/format.hpp"
+#include "incident_bot/postmortem/format.hpp"
 
 namespace incident_bot {
 

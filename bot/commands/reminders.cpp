@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "postmortem/format.hpp"
+#include "incident_bot/postmortem/format.hpp"
 
 namespace incident_bot {
 

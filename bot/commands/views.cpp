@@ -2,8 +2,8 @@
 #include "commands/command_runner.hpp"
 
 #include "incident_bot/commands/publish.hpp"
-#include "postmortem/format.hpp"
-#include "postmortem/mentions.hpp"
+#include "incident_bot/postmortem/format.hpp"
+#include "incident_bot/postmortem/mentions.hpp"
 
 namespace incident_bot::detail {
 

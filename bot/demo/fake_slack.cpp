@@ -1,4 +1,4 @@
-#include "demo/fake_slack.hpp"
+#include "incident_bot/demo/fake_slack.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -14,7 +14,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http/verb.hpp>
 
-#include "protocol/url.hpp"
+#include "incident_bot/protocol/url.hpp"
 
 namespace incident_bot::net {
 

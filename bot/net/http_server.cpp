@@ -1,4 +1,4 @@
-#include "net/http_server.hpp"
+#include "incident_bot/net/http_server.hpp"
 
 #include <list>
 

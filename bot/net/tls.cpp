@@ -10,7 +10,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "incident_bot/config.hpp"
-#include "protocol/url.hpp"
+#include "incident_bot/protocol/url.hpp"
 
 namespace incident_bot::net {
 

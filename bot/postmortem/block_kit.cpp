@@ -2,7 +2,7 @@
 // sections ≤ 3,000, ≤ 50 blocks per message, and a plain `text` fallback ≤ 4,000.
 // Lengths are counted in bytes, which is never less than Slack's character count.
 #include "incident_bot/postmortem/draft.hpp"
-#include "postmortem/format.hpp"
+#include "incident_bot/postmortem/format.hpp"
 
 namespace incident_bot {
 

@@ -7,9 +7,9 @@
 #include <set>
 
 #include "incident_bot/postmortem/related.hpp"
-#include "postmortem/format.hpp"
+#include "incident_bot/postmortem/format.hpp"
 #include "postmortem/import_suggestions.hpp"
-#include "postmortem/mentions.hpp"
+#include "incident_bot/postmortem/mentions.hpp"
 
 namespace incident_bot {
 

@@ -1,4 +1,4 @@
-#include "postmortem/format.hpp"
+#include "incident_bot/postmortem/format.hpp"
 
 #include <cstdio>
 #include <ctime>

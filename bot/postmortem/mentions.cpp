@@ -1,4 +1,4 @@
-#include "postmortem/mentions.hpp"
+#include "incident_bot/postmortem/mentions.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,6 +1,6 @@
 #include "incident_bot/postmortem/publish.hpp"
 
-#include "postmortem/mentions.hpp"
+#include "incident_bot/postmortem/mentions.hpp"
 
 namespace incident_bot {
 

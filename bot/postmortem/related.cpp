@@ -5,8 +5,8 @@
 #include <map>
 #include <set>
 
-#include "postmortem/format.hpp"
-#include "postmortem/mentions.hpp"
+#include "incident_bot/postmortem/format.hpp"
+#include "incident_bot/postmortem/mentions.hpp"
 
 namespace incident_bot {
 

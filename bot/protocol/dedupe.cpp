@@ -1,4 +1,4 @@
-#include "protocol/dedupe.hpp"
+#include "incident_bot/protocol/dedupe.hpp"
 
 #include <cstdint>
 

@@ -1,8 +1,8 @@
-#include "protocol/frame.hpp"
+#include "incident_bot/protocol/frame.hpp"
 
 #include <algorithm>
 
-#include "protocol/json_parse.hpp"
+#include "incident_bot/protocol/json_parse.hpp"
 
 namespace incident_bot {
 

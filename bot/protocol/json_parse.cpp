@@ -1,4 +1,4 @@
-#include "protocol/json_parse.hpp"
+#include "incident_bot/protocol/json_parse.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,4 +1,4 @@
-#include "protocol/reconnect.hpp"
+#include "incident_bot/protocol/reconnect.hpp"
 
 #include <algorithm>
 

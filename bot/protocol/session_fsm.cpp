@@ -1,4 +1,4 @@
-#include "protocol/session_fsm.hpp"
+#include "incident_bot/protocol/session_fsm.hpp"
 
 #include <algorithm>
 #include <random>

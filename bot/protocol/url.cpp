@@ -1,4 +1,4 @@
-#include "protocol/url.hpp"
+#include "incident_bot/protocol/url.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>

@@ -7,7 +7,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
-#include "protocol/frame.hpp"
+#include "incident_bot/protocol/frame.hpp"
 
 namespace incident_bot {
 

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "net/tls.hpp"
-#include "protocol/dedupe.hpp"
-#include "protocol/reconnect.hpp"
-#include "protocol/session_fsm.hpp"
+#include "incident_bot/protocol/dedupe.hpp"
+#include "incident_bot/protocol/reconnect.hpp"
+#include "incident_bot/protocol/session_fsm.hpp"
 #include "slack/ws_connection.hpp"
 
 namespace incident_bot {

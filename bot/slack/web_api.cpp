@@ -13,9 +13,9 @@
 
 #include "net/http_client.hpp"
 #include "net/tls.hpp"
-#include "protocol/json_parse.hpp"
-#include "protocol/reconnect.hpp"
-#include "protocol/url.hpp"
+#include "incident_bot/protocol/json_parse.hpp"
+#include "incident_bot/protocol/reconnect.hpp"
+#include "incident_bot/protocol/url.hpp"
 
 namespace incident_bot {
 

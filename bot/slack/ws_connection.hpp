@@ -22,7 +22,7 @@
 #include "incident_bot/slack/socket_mode.hpp"
 #include "net/http_client.hpp"
 #include "net/tls.hpp"
-#include "protocol/url.hpp"
+#include "incident_bot/protocol/url.hpp"
 
 namespace incident_bot {
 

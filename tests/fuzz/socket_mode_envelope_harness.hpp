@@ -12,8 +12,8 @@
 #include "incident_bot/rules/engine.hpp"
 #include "incident_bot/rules/nudge.hpp"
 #include "incident_bot/store/ingest.hpp"
-#include "protocol/dedupe.hpp"
-#include "protocol/frame.hpp"
+#include "incident_bot/protocol/dedupe.hpp"
+#include "incident_bot/protocol/frame.hpp"
 
 namespace incident_bot::fuzz {
 

@@ -15,7 +15,7 @@
 
 #include "harness.hpp"
 #include "loopback_http.hpp"
-#include "net/http_server.hpp"
+#include "incident_bot/net/http_server.hpp"
 
 namespace incident_bot::testing {
 namespace {

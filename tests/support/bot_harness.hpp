@@ -16,7 +16,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "demo/fake_slack.hpp"
+#include "incident_bot/demo/fake_slack.hpp"
 #include "incident_bot/slack/socket_mode.hpp"
 #include "incident_bot/slack/web_api.hpp"
 

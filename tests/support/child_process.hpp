@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "demo/fake_slack.hpp"
+#include "incident_bot/demo/fake_slack.hpp"
 
 namespace incident_bot::testing {
 

@@ -4,7 +4,7 @@
 #include <random>
 #include <string>
 
-#include "protocol/dedupe.hpp"
+#include "incident_bot/protocol/dedupe.hpp"
 
 namespace incident_bot {
 namespace {

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/frame.hpp"
+#include "incident_bot/protocol/frame.hpp"
 
 namespace incident_bot {
 namespace {

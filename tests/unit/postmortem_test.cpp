@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "incident_bot/postmortem/draft.hpp"
-#include "postmortem/format.hpp"
-#include "postmortem/mentions.hpp"
+#include "incident_bot/postmortem/format.hpp"
+#include "incident_bot/postmortem/mentions.hpp"
 #include "store_fixtures.hpp"
 
 namespace incident_bot {

@@ -4,7 +4,7 @@
 
 #include "incident_bot/commands/publish.hpp"
 #include "incident_bot/postmortem/publish.hpp"
-#include "postmortem/mentions.hpp"
+#include "incident_bot/postmortem/mentions.hpp"
 #include "store_fixtures.hpp"
 
 // GCC 12 warns about designated initializers that leave members at their defaults.

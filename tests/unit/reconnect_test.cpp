@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/reconnect.hpp"
+#include "incident_bot/protocol/reconnect.hpp"
 
 namespace incident_bot {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "incident_bot/error.hpp"
-#include "protocol/session_fsm.hpp"
+#include "incident_bot/protocol/session_fsm.hpp"
 
 namespace incident_bot {
 namespace {

@@ -1,7 +1,7 @@
 // Which hosts a payload's response_url and apps.connections.open's socket URL may name.
 #include <gtest/gtest.h>
 
-#include "protocol/url.hpp"
+#include "incident_bot/protocol/url.hpp"
 
 namespace incident_bot {
 namespace {

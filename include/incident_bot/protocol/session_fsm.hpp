@@ -11,7 +11,7 @@
 #include <system_error>
 
 #include "incident_bot/config.hpp"
-#include "protocol/reconnect.hpp"
+#include "incident_bot/protocol/reconnect.hpp"
 
 namespace incident_bot {
 

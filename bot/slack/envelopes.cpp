@@ -7,6 +7,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include "incident_bot/failpoint.hpp"
 #include "incident_bot/protocol/frame.hpp"
 
 namespace incident_bot {
@@ -159,6 +160,7 @@ void socket_mode_client::impl::write_ack(detail::ack_state& s, const json& paylo
         return;
     }
     bool dropped = false;
+    failpoint(failpoints::ack_sending);
     conn->send(make_ack(s.envelope_id, payload, &dropped));
     const double seconds = std::chrono::duration<double>(steady::now() - s.received).count();
     std::size_t bucket = 0;

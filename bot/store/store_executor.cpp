@@ -4,6 +4,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "incident_bot/failpoint.hpp"
+
 namespace incident_bot {
 
 using steady = std::chrono::steady_clock;
@@ -131,9 +133,11 @@ void store_executor::commit_batch(std::deque<item>& batch) {
     results.reserve(batch.size());
     try {
         transaction tx(store_);
+        failpoint(failpoints::batch_begun);
         ingest_.begin_batch();
         for (auto& it : batch) {
             results.push_back(ingest_.apply(*std::get<event_item>(it).callback));
+            failpoint(failpoints::event_applied);
             // After a database error SQLite may have rolled the whole transaction back, so
             // earlier events of the batch cannot be trusted to commit: fail them all and let
             // Slack redeliver.
@@ -141,6 +145,7 @@ void store_executor::commit_batch(std::deque<item>& batch) {
                 throw std::runtime_error(results.back().reason);
         }
         tx.commit();
+        failpoint(failpoints::batch_committed);
     } catch (const std::exception& e) {
         log_.error("store", "batch of " + std::to_string(batch.size()) +
                                 " events not committed: " + e.what());

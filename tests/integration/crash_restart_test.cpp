@@ -170,7 +170,9 @@ TEST_P(CrashAt, EveryEventIsStoredOnceAfterTheRestart) {
     GTEST_SKIP() << "built without INCIDENT_BOT_FAILPOINTS";
 #endif
     fake_slack_options opts;
-    opts.redeliver_after = 1500ms;
+    // Every event must come back, so Slack's three retries must outlast a sanitizer build's
+    // restart on a loaded machine (about 12 s here; 1.5 s apart lost events under load).
+    opts.redeliver_after = 4s;
     fake_slack fake(opts);
     const auto db = temp_path("ib-failpoint.db");
     const auto env = slack_env(fake, "xapp-1-A0001-test", db);

@@ -1,6 +1,6 @@
-// One Socket Mode WebSocket (the transport): TCP, TLS and the upgrade, then a reader and a
-// writer coroutine per connection, the hello watchdog and a bounded close. Private to
-// bot/slack; included by the client's translation units only (it holds Beast).
+// One Socket Mode WebSocket (the transport): TCP, TLS and the upgrade, then the reader, the
+// writer and the hello watchdog as one group per connection, and a bounded close. Private
+// to bot/slack; included by the client's translation units only (it holds Beast).
 #pragma once
 
 #include <deque>
@@ -11,8 +11,11 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -60,8 +63,8 @@ inline asio::awaitable<void> async_sleep(asio::steady_timer& timer, milliseconds
 using detail::async_sleep;
 using detail::log_exceptions;
 
-// One live WebSocket. Reader and writer run as separate coroutines; whichever fails first
-// marks the connection dead and closes the socket, which ends the other.
+// One live WebSocket. Reader, writer and hello watchdog run as one group: whichever ends
+// first marks the connection dead and closes the socket, and the group cancels the others.
 class connection : public std::enable_shared_from_this<connection> {
 public:
     /// Gets each text frame, valid only during the call (it points into the read buffer).
@@ -183,11 +186,7 @@ public:
 
     void start(frame_sink sink) override {
         auto self = std::static_pointer_cast<ws_connection>(shared_from_this());
-        auto ex = ws_.get_executor();
-        asio::co_spawn(ex, self->read_loop(std::move(sink)), log_exceptions(log_, "reader"));
-        asio::co_spawn(ex, self->write_loop(), log_exceptions(log_, "writer"));
-        if (cfg_.hello_timeout.count())
-            asio::co_spawn(ex, self->hello_watchdog(), log_exceptions(log_, "hello watchdog"));
+        asio::co_spawn(ws_.get_executor(), self->run(std::move(sink)), log_exceptions(log_, "connection"));
     }
 
     void close() override {
@@ -216,6 +215,23 @@ private:
         notify();
     }
 
+    // The group owns the connection until its three parts have ended; each part marks the
+    // connection dead before it ends, so the others stop even without the cancellation.
+    asio::awaitable<void> run(frame_sink sink) {
+        auto self = shared_from_this();
+        auto ex = ws_.get_executor();
+        auto group = asio::experimental::make_parallel_group(
+            asio::co_spawn(ex, read_loop(std::move(sink)), asio::deferred),
+            asio::co_spawn(ex, write_loop(), asio::deferred),
+            asio::co_spawn(ex, hello_watchdog(), asio::deferred));
+        auto [order, read_error, write_error, watchdog_error] = co_await group.async_wait(
+            asio::experimental::wait_for_one(), use_awaitable);
+        mark_dead();
+        log_exceptions(log_, "reader")(read_error);
+        log_exceptions(log_, "writer")(write_error);
+        log_exceptions(log_, "hello watchdog")(watchdog_error);
+    }
+
     asio::awaitable<void> read_loop(frame_sink sink) {
         auto self = shared_from_this();
         beast::flat_buffer buffer;
@@ -242,8 +258,8 @@ private:
     }
 
     asio::awaitable<void> write_loop() {
-        auto self = shared_from_this();
-        while (!dead_) {
+        const auto cancelled = co_await asio::this_coro::cancellation_state;
+        while (!dead_ && cancelled.cancelled() == asio::cancellation_type::none) {
             if (queue_.empty()) {
                 writer_cv_.expires_at(steady::time_point::max());
                 co_await writer_cv_.async_wait(asio::as_tuple(use_awaitable));
@@ -260,16 +276,24 @@ private:
                 mark_dead();
             }
         }
+        mark_dead();
     }
 
+    // Ends the connection when no hello comes in time; after a hello it only waits for the
+    // connection's end (mark_dead or the group's cancellation).
     asio::awaitable<void> hello_watchdog() {
-        auto self = shared_from_this();
-        co_await async_sleep(hello_timer_, cfg_.hello_timeout);
-        if (!hello_ && !dead_) {
-            log_.warn("socket_mode", "connection " + std::to_string(id_) + ": no hello within " +
-                                         std::to_string(cfg_.hello_timeout.count()) + " ms");
-            mark_dead();
+        if (cfg_.hello_timeout.count()) {
+            co_await async_sleep(hello_timer_, cfg_.hello_timeout);
+            if (!hello_ && !dead_) {
+                log_.warn("socket_mode", "connection " + std::to_string(id_) +
+                                             ": no hello within " +
+                                             std::to_string(cfg_.hello_timeout.count()) + " ms");
+                mark_dead();
+            }
         }
+        if (dead_) co_return;
+        hello_timer_.expires_at(steady::time_point::max());
+        co_await hello_timer_.async_wait(asio::as_tuple(use_awaitable));
     }
 
     asio::awaitable<void> close_gracefully() {

@@ -1,3 +1,5 @@
+// Over 600 lines on purpose: one fake of two protocols (the Socket Mode WebSocket server and the
+// Web API over HTTP) around one shared state, which a split would have to expose in a header.
 #include "incident_bot/demo/fake_slack.hpp"
 
 #include <algorithm>

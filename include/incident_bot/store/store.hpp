@@ -1,6 +1,6 @@
-// The incident store: a repository over one SQLite file (WAL). Nothing else in the bot
-// writes SQL. One `store` object belongs to one thread; other threads reach the writer
-// through `store_executor::post` (store/store_executor.hpp). Readers (the CLI) open their own store.
+// The incident store: a repository over one SQLite file (WAL); nothing else writes SQL. A `store`
+// belongs to one thread: others reach the writer through store_executor, long reads store_reader.
+// Over 600 lines on purpose: the one public interface, its row types, methods grouped by aggregate.
 #pragma once
 
 #include <chrono>

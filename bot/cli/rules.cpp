@@ -1,5 +1,6 @@
 // `incident-bot rules`: the detector's rules, and with --stats how often each one nudged
 // someone and how people rated it, so a team can tune its rule file and ignore lists.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -87,10 +88,29 @@ void print_evaluation(std::ostream& out, const evaluation& e, bool with_model) {
     overall("combined", e.combined);
 }
 
+// The lines the detector got wrong, for whoever tunes rules or labels: blaming lines it let
+// through and fine lines it flagged, with the model's score. Read them for train and dev
+// only: choosing anything from the test split's misses is tuning on it.
+void print_misses(std::ostream& out,
+                  const blame_detector& detector,
+                  const std::vector<labeled_line>& lines) {
+    for (const auto& l : lines) {
+        const auto v = detector.judge(l.text);
+        if ((v.by_rules || v.by_model) == l.blame) continue;
+        char head[96];
+        std::snprintf(head, sizeof head, "%s %s %.4f%s ", l.blame ? "MISS" : "FALSE",
+                      l.kind.c_str(), v.score, v.by_rules ? " rules" : "");
+        std::string text = l.text;
+        std::replace(text.begin(), text.end(), '\n', ' ');
+        out << head << l.source << "\t" << text << "\n";
+    }
+}
+
 // `rules --eval CORPUS...`: the detector as configured, measured on labeled lines.
 int eval_command(context& ctx, const options& opts, const std::string& format) {
     const blame_detector detector = load_detector(ctx, opts);
-    const auto e = evaluate(detector, read_corpus(opts.positional()));
+    const auto lines = read_corpus(opts.positional());
+    const auto e = evaluate(detector, lines);
     if (format == "json") {
         json kinds = json::array();
         for (const auto& k : e.kinds)
@@ -109,12 +129,15 @@ int eval_command(context& ctx, const options& opts, const std::string& format) {
                 << "\n";
     } else {
         print_evaluation(ctx.out, e, detector.model() != nullptr);
+        if (opts.flag("misses")) print_misses(ctx.out, detector, lines);
     }
     return 0;
 }
 
 int rules_command(context& ctx) {
-    options opts(ctx.args, {"rules", "model", "names", "format", "db", "config"}, {"stats", "eval"});
+    options opts(ctx.args,
+                 {"rules", "model", "names", "format", "db", "config"},
+                 {"stats", "eval", "misses"});
     const auto format = opts.choice("format", {"table", "json"}, "table");
     if (opts.flag("eval")) {
         if (opts.positional().empty()) throw usage_error("--eval needs corpus files or folders");
@@ -176,9 +199,10 @@ int rules_command(context& ctx) {
 const command_registration reg{
     {"rules",
      "rules [--stats] [--format table|json] [--rules FILE] [--db PATH]\n"
-     "       rules --eval CORPUS... [--model FILE|off] [--names FILE] [--format table|json]",
+     "       rules --eval CORPUS... [--model FILE|off] [--names FILE] [--format table|json]\n"
+     "             [--misses]",
      "list the blameless-language rules (--stats: nudges and feedback per rule; --eval: "
-     "precision and recall per kind on labeled lines)",
+     "precision and recall per kind on labeled lines; --misses: the lines it got wrong)",
      &rules_command}};
 
 }  // namespace

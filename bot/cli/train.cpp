@@ -47,6 +47,9 @@ model_params read_params(const options& opts) {
     integer("maxn", p.maxn, 0, 10);
     integer("bucket", p.bucket, 0, 10000000);
     integer("cutoff", p.cutoff, 0, 10000000);
+    integer("seed", p.seed, 0, 1000000);
+    p.fine_kinds =
+        opts.choice("fine-labels", {"one", "kinds"}, p.fine_kinds ? "kinds" : "one") == "kinds";
     return p;
 }
 
@@ -56,7 +59,7 @@ int train_command(context& ctx) {
         if (a == "-o") a = "--output";
     options opts(ctx.args,
                  {"output", "dev", "precision", "rules", "config", "db", "dim", "epoch", "lr",
-                  "word-ngrams", "minn", "maxn", "bucket", "cutoff"},
+                  "word-ngrams", "minn", "maxn", "bucket", "cutoff", "seed", "fine-labels"},
                  {"with-feedback"});
     const auto output = opts.value("output");
     if (!output) throw usage_error("--output MODEL is required");
@@ -92,7 +95,8 @@ int train_command(context& ctx) {
                        {"maxn", params.maxn},
                        {"bucket", params.bucket},
                        {"cutoff", params.cutoff},
-                       {"seed", params.seed}}}};
+                       {"seed", params.seed},
+                       {"fine_labels", params.fine_kinds ? "kinds" : "one"}}}};
         write_sidecar(*output, meta);
         if (opts.flag("with-feedback"))
             ctx.out << feedback << " lines from nudge feedback in the store\n";
@@ -141,7 +145,7 @@ const command_registration reg{
      "train CORPUS... -o MODEL [--dev CORPUS] [--precision 0.97] [--rules FILE]\n"
      "       [--with-feedback [--db PATH]]\n"
      "       [--dim N] [--epoch N] [--lr X] [--word-ngrams N] [--minn N] [--maxn N]\n"
-     "       [--bucket N] [--cutoff N]",
+     "       [--bucket N] [--cutoff N] [--seed N] [--fine-labels kinds|one]",
      "train the nudge model from labeled corpus files (config/corpus/LABELING.md)",
      &train_command}};
 

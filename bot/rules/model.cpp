@@ -135,7 +135,8 @@ std::shared_ptr<const blame_model> blame_model::load(std::string_view model,
         const std::string label = p->dict->getLabel(i);
         const std::string_view kind = std::string_view(label).substr(label_prefix.size());
         const auto known = std::find(rule_categories.begin(), rule_categories.end(), kind);
-        const bool fine = label == ok_label;
+        // Fine lines are one label, or one per fine kind ("__label__ok_self_report").
+        const bool fine = label == ok_label || label.starts_with(std::string(ok_label) + "_");
         if (!fine && known == rule_categories.end())
             throw model_error(where + ": unknown label " + label);
         p->kinds.push_back(fine ? std::string_view{} : *known);
@@ -244,6 +245,7 @@ void train_model(const std::vector<labeled_line>& train,
     lines.reserve(train.size());
     for (const auto& l : train) {
         std::string label = l.blame ? std::string(label_prefix) + l.kind : std::string(ok_label);
+        if (!l.blame && params.fine_kinds && l.kind != "none") label += "_" + l.kind;
         lines.push_back(label + " " + model_input(l.text) + "\n");
     }
     std::mt19937 rng(static_cast<std::mt19937::result_type>(params.seed));

@@ -107,6 +107,19 @@ TEST(Model, TrainingIsDeterministicAndTheResultLoads) {
     EXPECT_GE(p.blame, 0.0);
     EXPECT_LE(p.blame, 1.0);
     EXPECT_FALSE(p.kind.empty());
+
+    // A batch with fine kinds trains one label per kind by default; fine lines as one "ok"
+    // label (models trained before that) still load and score the same way.
+    const auto kinds = read_corpus({source_dir + "/config/corpus/train/01-terse-3am-oncall.tsv"});
+    train_model(kinds, small, dir.file("kinds.ftz"));
+    small.fine_kinds = false;
+    train_model(kinds, small, dir.file("one.ftz"));
+    EXPECT_NE(sha256_hex(slurp(dir.file("kinds.ftz"))), sha256_hex(slurp(dir.file("one.ftz"))));
+    write_sidecar(dir.file("one.ftz"), {{"threshold", 0.5}});
+    const auto one =
+        blame_model::load_file(dir.file("one.ftz"))->predict("who broke prod? whose fault is this");
+    EXPECT_GE(one.blame, 0.0);
+    EXPECT_LE(one.blame, 1.0);
 }
 
 TEST(Model, RefusesAModelThatDoesNotMatchItsSidecar) {

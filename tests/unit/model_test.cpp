@@ -153,12 +153,12 @@ TEST(Model, TheShippedModelWasTrainedFromTheShippedCorpus) {
     EXPECT_LE(std::filesystem::file_size(source_dir + "/config/nudge-model.ftz"), 5u << 20);
 }
 
-// Shapes no rule was written for, from issue 14 (not from any corpus split).
+// Shapes no rule catches (written for this test, not from any corpus split); the rules now
+// catch issue 14's own examples (RuleEngine.FlagsIssue14Examples).
 TEST(Detector, TheModelCatchesBlameTheRulesMiss) {
     const blame_detector detector(rule_set::load_default(), blame_model::load_builtin());
-    for (const char* text : {"ops team nuked the queue",
-                             "great, another friday deploy from the platform folks",
-                             "someone's getting a talking-to after this"}) {
+    for (const char* text : {"platform folks at it again with the ingress",
+                             "the db people have done it again"}) {
         ASSERT_TRUE(detector.rules().scan(text).empty()) << "a rule fires now: " << text;
         const auto f = detector.scan(text);
         ASSERT_EQ(f.size(), 1u) << text;
@@ -185,7 +185,7 @@ TEST(Detector, AModelFindingSpansTheMessageWithoutSurroundingBlanks) {
 
 TEST(Detector, WithoutAModelOnlyTheRulesSpeak) {
     const blame_detector detector(rule_set::load_default());
-    EXPECT_TRUE(detector.scan("ops team nuked the queue").empty());
+    EXPECT_TRUE(detector.scan("the db people have done it again").empty());
     EXPECT_EQ(detector.judge("who broke prod?").score, 0.0);
     EXPECT_TRUE(detector.judge("who broke prod?").by_rules);
 }

@@ -126,6 +126,122 @@ TEST(RuleEngine, IgnoresSelfOwnership) {
     }
 }
 
+// The shapes issue 14 names as slipping through the phrase lists.
+TEST(RuleEngine, FlagsIssue14Examples) {
+    expect_table({{"this is on marta tbh", "person_attribution"},
+                  {"kev took the cluster down again", "person_attribution"},
+                  {"ops team nuked the queue", "person_attribution"},
+                  {"tomas forgot to drain the node before the upgrade", "hindsight"},
+                  {"the infra folks really dropped the ball here", "person_attribution"},
+                  {"if anyone had bothered to read the runbook", "hindsight"},
+                  {"u shouldve pinged db on-call first", "hindsight"},
+                  {"someone's getting a talking-to after this", "punishment"},
+                  {"thanks for nothing, release team", "sarcasm"},
+                  {"great, another friday deploy from the platform folks", "sarcasm"}});
+}
+
+// Composition: a person or team as the agent of harm in a clause of its own (issue 14).
+TEST(RuleEngine, FlagsAPersonAsTheCauseInAnyClause) {
+    expect_table({{"the storage team messed up the quota migration, half the labs can't write",
+                   "person_attribution"},
+                  {"so basically marit knocked out search for the whole eu",
+                   "person_attribution"},
+                  {"billing is down because the payments folks flipped the retry flag",
+                   "person_attribution"},
+                  {"the reindex oskar kicked off at noon is what took search down",
+                   "person_attribution"},
+                  {"it was <@U0AB12CD3> who rebooted the primary", "person_attribution"},
+                  {"the outage was wen's config tweak", "person_attribution"},
+                  {"this one's on the bio lab", "person_attribution"},
+                  {"this is on piet tbh", "person_attribution"},
+                  {"she rotated the certs and now every client gets a tls error",
+                   "person_attribution"}});
+}
+
+TEST(RuleEngine, IgnoresSystemsAndFixesAsTheAgent) {
+    for (const char* text : {
+             "checkout is down because the deploy changed the pool size",
+             "errors dropped after dana rolled back the config",
+             "search is back up since kai restarted the indexer",
+             "backhoe took out the duct on route 9",
+             "lina took node 4 out of rotation to swap the disk",
+             "it was the cache that filled the disk",
+             "we're down because we pushed the wrong config, rolling back",
+             "this is on tuesday's agenda",
+             "let's not pin this on anyone, the alert was silent",
+         }) {
+        EXPECT_EQ(category_of(text), "none") << text;
+    }
+}
+
+// Composition: praise or thanks aimed at a person or team next to harm (issue 14).
+TEST(RuleEngine, FlagsPraiseAimedAtHarm) {
+    expect_table({{"great timing, release team, checkout is down at peak", "sarcasm"},
+                  {"nice of the infra folks to leave staging broken", "sarcasm"},
+                  {"wow oskar, bold move wiping the staging bucket", "sarcasm"},
+                  {"thanks netops, nobody in the office can reach the vpn", "sarcasm"},
+                  {"kudos to the web team for the \"quick\" fix :upside_down_face:", "sarcasm"}});
+}
+
+TEST(RuleEngine, IgnoresPraiseForTheFix) {
+    for (const char* text : {
+             "thanks kai for the quick rollback, checkout is back",
+             "nice catch dana, that would have taken prod down",
+             "great work by support calming the customers down",
+             "kudos to netops for the failover at 3am",
+             "thanks everyone, the outage is over",
+             "props to the db team, zero downtime on the switchover",
+             "thanks dana, prod looks good after friday's deploy",
+         }) {
+        EXPECT_EQ(category_of(text), "none") << text;
+    }
+}
+
+// Composition: a sanction aimed at a person or team (issue 14).
+TEST(RuleEngine, FlagsSanctionsOnPeople) {
+    expect_table({{"pull marit's deploy rights until further notice", "punishment"},
+                  {"whoever ran that script is losing prod access", "punishment"},
+                  {"the new hire gets a formal warning", "punishment"},
+                  {"I'm cc'ing her manager on this", "punishment"},
+                  {"this goes in oskar's review", "punishment"},
+                  {"take piet off the on-call rotation", "punishment"},
+                  {"heads are gonna roll at the postmortem", "punishment"}});
+}
+
+TEST(RuleEngine, IgnoresAccessAndRotationLogistics) {
+    for (const char* text : {
+             "revoke the leaked token's access now",
+             "kai is off the rotation this week, ping dana instead",
+             "disk warnings on db-3 again",
+             "I lost access to the console, can someone re-add me",
+             "nobody is getting a warning over this, it's a process gap",
+         }) {
+        EXPECT_EQ(category_of(text), "none") << text;
+    }
+}
+
+// Composition: hindsight about a person in any verb, kept apart from systems (issue 14).
+TEST(RuleEngine, FlagsHindsightAboutPeopleInAnyVerb) {
+    expect_table({{"marit should've drained the node first", "hindsight"},
+                  {"the reviewer should have skimmed the migration", "hindsight"},
+                  {"you were supposed to check the cert expiry", "hindsight"},
+                  {"why didn't anyone on the web side test the checkout flow", "hindsight"},
+                  {"honestly she never escalated it", "hindsight"}});
+}
+
+TEST(RuleEngine, IgnoresHindsightAboutSystems) {
+    for (const char* text : {
+             "dbt should have failed loudly on the late partitions",
+             "the nms should have paged on power loss",
+             "we should have reacted earlier",
+             "cdn shouldve served stale instead of 502ing",
+             "why didn't haproxy retry the request?",
+             "why didn't the alert fire?",
+         }) {
+        EXPECT_EQ(category_of(text), "none") << text;
+    }
+}
+
 TEST(RuleEngine, IgnoresCodeQuotesAndLinks) {
     for (const char* text : {
              "`who broke prod` is the commit message",

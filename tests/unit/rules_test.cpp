@@ -242,6 +242,71 @@ TEST(RuleEngine, IgnoresHindsightAboutSystems) {
     }
 }
 
+// Composition: hunting for the person behind a change, in any verb (issue 14).
+TEST(RuleEngine, FlagsCulpritHuntsInAnyVerb) {
+    expect_table({{"which one of you restarted the broker", "whose_fault"},
+                  {"who has deleted the bucket? speak up", "whose_fault"},
+                  {"who keeps muting the pager", "whose_fault"},
+                  {"whose genius plan was a friday cutover", "whose_fault"},
+                  {"I need a name before the exec call", "whose_fault"},
+                  {"ok, own up, who touched the lb weights", "whose_fault"}});
+}
+
+TEST(RuleEngine, IgnoresWhoQuestionsForFacts) {
+    for (const char* text : {
+             "who has access to the billing bucket?",
+             "who has the pager this weekend?",
+             "which team owns the payments api?",
+             "who has the incident doc open?",
+             "we're not looking for names, we're looking for causes",
+             "which one of you can take comms?",
+         }) {
+        EXPECT_EQ(category_of(text), "none") << text;
+    }
+}
+
+// Composition: a verdict on a person, a team or their work as a proxy for them (issue 14).
+TEST(RuleEngine, FlagsVerdictsOnPeopleAndTheirWork) {
+    expect_table({{"the infra guys are lazy, plain and simple", "character"},
+                  {"shoddy PR, no tests and no description", "character"},
+                  {"clown show from the release folks again", "character"},
+                  {"whoever wrote this retry loop has never heard of backoff", "character"},
+                  {"oskar just doesn't care about on-call", "character"},
+                  {"I've lost confidence in marit's team", "character"}});
+}
+
+TEST(RuleEngine, IgnoresVerdictsOnSystemsAndOneself) {
+    for (const char* text : {
+             "this alert is useless, it fires every night",
+             "lazy loading hides the latency",
+             "the dashboard is garbage at this zoom level",
+             "I was sloppy with the rollout, sorry",
+             "nobody here is careless, the tooling let it through",
+         }) {
+        EXPECT_EQ(category_of(text), "none") << text;
+    }
+}
+
+// "Thanks to X" names X as the cause when harm follows, and thanks them when a recovery does.
+TEST(RuleEngine, ReadsThanksToByWhatFollows) {
+    expect_table({{"thanks to the mobile team every ingress is 503ing", "person_attribution"},
+                  {"thx to piet we had no dns for 20 min", "person_attribution"},
+                  {"thanks to kai we're back up", "none"},
+                  {"thanks to the db team for handling the double charges", "none"},
+                  {"thanks to the cache we never went down", "none"}});
+}
+
+// Hindsight about people in more shapes: if X had, had X, X knew ... anyway (issue 14).
+TEST(RuleEngine, FlagsCounterfactualsAboutPeople) {
+    expect_table({{"if the platform folks had waited until monday we'd be fine", "hindsight"},
+                  {"had oskar done the dry run we'd have caught it", "hindsight"},
+                  {"piet knew the replica was behind and failed over anyway", "hindsight"},
+                  {"all she had to do was read the motd", "hindsight"},
+                  {"nobody bothered to check the disk", "hindsight"},
+                  {"if the canary had waited longer we'd have seen it", "none"},
+                  {"had the alert fired we'd have caught it", "none"}});
+}
+
 TEST(RuleEngine, IgnoresCodeQuotesAndLinks) {
     for (const char* text : {
              "`who broke prod` is the commit message",

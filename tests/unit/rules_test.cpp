@@ -36,6 +36,11 @@ void expect_table(std::initializer_list<labeled> table) {
     for (const auto& row : table) EXPECT_EQ(category_of(row.text), row.category) << row.text;
 }
 
+// Hard negatives: no rule may fire on any of them.
+void expect_clean(std::initializer_list<const char*> texts) {
+    for (const char* text : texts) EXPECT_EQ(category_of(text), "none") << text;
+}
+
 TEST(RuleEngine, FlagsWhoBrokeProd) {
     expect_table({{"who broke prod", "whose_fault"},
                   {"who pushed this??", "whose_fault"},
@@ -92,38 +97,34 @@ TEST(RuleEngine, FlagsSarcasm) {
 }
 
 TEST(RuleEngine, IgnoresHardNegatives) {
-    for (const char* text : {
-             "fault injection test starts at 3pm",
-             "the deploy broke the cache",
-             "we should add an alert",
-             "error rate is 5%",
-             "who is on call?",
-             "who's on call for db tonight?",
-             "the canary should have caught this",
-             "why didn't the alert fire?",
-             "you should have access now",
-             "the alert fired twice",
-             "lazy loading is hiding the latency",
-             "human error is never a root cause, let's look deeper",
-             "git blame says the line is from 2017",
-             "it's nobody's fault, the runbook was out of date",
-             "great job everyone, incident resolved :tada:",
-             "thanks whoever fixed the alert routing <3",
-             "<@U0AB12CD3> deployed the fix at 14:32",
-             "this is on prod, not staging",
-         }) {
-        EXPECT_EQ(category_of(text), "none") << text;
-    }
+    expect_clean({
+        "fault injection test starts at 3pm",
+        "the deploy broke the cache",
+        "we should add an alert",
+        "error rate is 5%",
+        "who is on call?",
+        "who's on call for db tonight?",
+        "the canary should have caught this",
+        "why didn't the alert fire?",
+        "you should have access now",
+        "the alert fired twice",
+        "lazy loading is hiding the latency",
+        "human error is never a root cause, let's look deeper",
+        "git blame says the line is from 2017",
+        "it's nobody's fault, the runbook was out of date",
+        "great job everyone, incident resolved :tada:",
+        "thanks whoever fixed the alert routing <3",
+        "<@U0AB12CD3> deployed the fix at 14:32",
+        "this is on prod, not staging",
+    });
 }
 
 TEST(RuleEngine, IgnoresSelfOwnership) {
-    for (const char* text : {"I broke it, rolling back",
-                             "my bad, I pushed the wrong config",
-                             "I should have checked the diff, my fault",
-                             "this one's on me, I'll write it up",
-                             "I fat-fingered the replica count, fixing"}) {
-        EXPECT_EQ(category_of(text), "none") << text;
-    }
+    expect_clean({"I broke it, rolling back",
+                  "my bad, I pushed the wrong config",
+                  "I should have checked the diff, my fault",
+                  "this one's on me, I'll write it up",
+                  "I fat-fingered the replica count, fixing"});
 }
 
 // The shapes issue 14 names as slipping through the phrase lists.
@@ -159,19 +160,17 @@ TEST(RuleEngine, FlagsAPersonAsTheCauseInAnyClause) {
 }
 
 TEST(RuleEngine, IgnoresSystemsAndFixesAsTheAgent) {
-    for (const char* text : {
-             "checkout is down because the deploy changed the pool size",
-             "errors dropped after dana rolled back the config",
-             "search is back up since kai restarted the indexer",
-             "backhoe took out the duct on route 9",
-             "lina took node 4 out of rotation to swap the disk",
-             "it was the cache that filled the disk",
-             "we're down because we pushed the wrong config, rolling back",
-             "this is on tuesday's agenda",
-             "let's not pin this on anyone, the alert was silent",
-         }) {
-        EXPECT_EQ(category_of(text), "none") << text;
-    }
+    expect_clean({
+        "checkout is down because the deploy changed the pool size",
+        "errors dropped after dana rolled back the config",
+        "search is back up since kai restarted the indexer",
+        "backhoe took out the duct on route 9",
+        "lina took node 4 out of rotation to swap the disk",
+        "it was the cache that filled the disk",
+        "we're down because we pushed the wrong config, rolling back",
+        "this is on tuesday's agenda",
+        "let's not pin this on anyone, the alert was silent",
+    });
 }
 
 // Composition: praise or thanks aimed at a person or team next to harm (issue 14).
@@ -180,21 +179,24 @@ TEST(RuleEngine, FlagsPraiseAimedAtHarm) {
                   {"nice of the infra folks to leave staging broken", "sarcasm"},
                   {"wow oskar, bold move wiping the staging bucket", "sarcasm"},
                   {"thanks netops, nobody in the office can reach the vpn", "sarcasm"},
-                  {"kudos to the web team for the \"quick\" fix :upside_down_face:", "sarcasm"}});
+                  {"kudos to the web team for the \"quick\" fix :upside_down_face:", "sarcasm"},
+                  {"the pricing folks strike again, every tv at $6", "sarcasm"},
+                  {"bravo, the data team found a way to drop a table in prod \xF0\x9F\x99\x84",
+                   "sarcasm"}});
 }
 
 TEST(RuleEngine, IgnoresPraiseForTheFix) {
-    for (const char* text : {
-             "thanks kai for the quick rollback, checkout is back",
-             "nice catch dana, that would have taken prod down",
-             "great work by support calming the customers down",
-             "kudos to netops for the failover at 3am",
-             "thanks everyone, the outage is over",
-             "props to the db team, zero downtime on the switchover",
-             "thanks dana, prod looks good after friday's deploy",
-         }) {
-        EXPECT_EQ(category_of(text), "none") << text;
-    }
+    expect_clean({
+        "thanks kai for the quick rollback, checkout is back",
+        "nice catch dana, that would have taken prod down",
+        "great work by support calming the customers down",
+        "kudos to netops for the failover at 3am",
+        "thanks everyone, the outage is over",
+        "props to the db team, zero downtime on the switchover",
+        "thanks dana, prod looks good after friday's deploy",
+        "shoutout to the qa folks who stayed late :tada: 4 blockers found before release",
+        "thanks for babysitting the backfill all night, aiko :pray:",
+    });
 }
 
 // Composition: a sanction aimed at a person or team (issue 14).
@@ -209,15 +211,13 @@ TEST(RuleEngine, FlagsSanctionsOnPeople) {
 }
 
 TEST(RuleEngine, IgnoresAccessAndRotationLogistics) {
-    for (const char* text : {
-             "revoke the leaked token's access now",
-             "kai is off the rotation this week, ping dana instead",
-             "disk warnings on db-3 again",
-             "I lost access to the console, can someone re-add me",
-             "nobody is getting a warning over this, it's a process gap",
-         }) {
-        EXPECT_EQ(category_of(text), "none") << text;
-    }
+    expect_clean({
+        "revoke the leaked token's access now",
+        "kai is off the rotation this week, ping dana instead",
+        "disk warnings on db-3 again",
+        "I lost access to the console, can someone re-add me",
+        "nobody is getting a warning over this, it's a process gap",
+    });
 }
 
 // Composition: hindsight about a person in any verb, kept apart from systems (issue 14).
@@ -230,16 +230,14 @@ TEST(RuleEngine, FlagsHindsightAboutPeopleInAnyVerb) {
 }
 
 TEST(RuleEngine, IgnoresHindsightAboutSystems) {
-    for (const char* text : {
-             "dbt should have failed loudly on the late partitions",
-             "the nms should have paged on power loss",
-             "we should have reacted earlier",
-             "cdn shouldve served stale instead of 502ing",
-             "why didn't haproxy retry the request?",
-             "why didn't the alert fire?",
-         }) {
-        EXPECT_EQ(category_of(text), "none") << text;
-    }
+    expect_clean({
+        "dbt should have failed loudly on the late partitions",
+        "the nms should have paged on power loss",
+        "we should have reacted earlier",
+        "cdn shouldve served stale instead of 502ing",
+        "why didn't haproxy retry the request?",
+        "why didn't the alert fire?",
+    });
 }
 
 // Composition: hunting for the person behind a change, in any verb (issue 14).
@@ -253,16 +251,14 @@ TEST(RuleEngine, FlagsCulpritHuntsInAnyVerb) {
 }
 
 TEST(RuleEngine, IgnoresWhoQuestionsForFacts) {
-    for (const char* text : {
-             "who has access to the billing bucket?",
-             "who has the pager this weekend?",
-             "which team owns the payments api?",
-             "who has the incident doc open?",
-             "we're not looking for names, we're looking for causes",
-             "which one of you can take comms?",
-         }) {
-        EXPECT_EQ(category_of(text), "none") << text;
-    }
+    expect_clean({
+        "who has access to the billing bucket?",
+        "who has the pager this weekend?",
+        "which team owns the payments api?",
+        "who has the incident doc open?",
+        "we're not looking for names, we're looking for causes",
+        "which one of you can take comms?",
+    });
 }
 
 // Composition: a verdict on a person, a team or their work as a proxy for them (issue 14).
@@ -276,15 +272,13 @@ TEST(RuleEngine, FlagsVerdictsOnPeopleAndTheirWork) {
 }
 
 TEST(RuleEngine, IgnoresVerdictsOnSystemsAndOneself) {
-    for (const char* text : {
-             "this alert is useless, it fires every night",
-             "lazy loading hides the latency",
-             "the dashboard is garbage at this zoom level",
-             "I was sloppy with the rollout, sorry",
-             "nobody here is careless, the tooling let it through",
-         }) {
-        EXPECT_EQ(category_of(text), "none") << text;
-    }
+    expect_clean({
+        "this alert is useless, it fires every night",
+        "lazy loading hides the latency",
+        "the dashboard is garbage at this zoom level",
+        "I was sloppy with the rollout, sorry",
+        "nobody here is careless, the tooling let it through",
+    });
 }
 
 // "Thanks to X" names X as the cause when harm follows, and thanks them when a recovery does.
@@ -308,18 +302,16 @@ TEST(RuleEngine, FlagsCounterfactualsAboutPeople) {
 }
 
 TEST(RuleEngine, IgnoresCodeQuotesAndLinks) {
-    for (const char* text : {
-             "`who broke prod` is the commit message",
-             "```\nERROR human error: operator aborted\n```",
-             "> who broke prod\nthat's from 2019, ignore",
-             "&gt; someone needs to be held accountable\n^ quoting the exec email",
-             ">>> who pushed this??\nhe should have checked",
-             "see https://wiki.acme.io/postmortems/who-broke-prod",
-             "see <https://wiki.acme.io/who-broke-prod|the old postmortem>",
-             "let's avoid \"who broke it\" questions",
-         }) {
-        EXPECT_EQ(category_of(text), "none") << text;
-    }
+    expect_clean({
+        "`who broke prod` is the commit message",
+        "```\nERROR human error: operator aborted\n```",
+        "> who broke prod\nthat's from 2019, ignore",
+        "&gt; someone needs to be held accountable\n^ quoting the exec email",
+        ">>> who pushed this??\nhe should have checked",
+        "see https://wiki.acme.io/postmortems/who-broke-prod",
+        "see <https://wiki.acme.io/who-broke-prod|the old postmortem>",
+        "let's avoid \"who broke it\" questions",
+    });
 }
 
 TEST(RuleEngine, NormalisesSlackMarkup) {

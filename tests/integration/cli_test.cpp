@@ -1,6 +1,7 @@
 // The incident-bot binary as a process: exit statuses, messages, signals, no tokens printed.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -201,6 +202,29 @@ constexpr auto owner_only =
 std::pair<int, std::string> run_cli(const std::vector<std::string>& args) {
     process p(args, {"PATH=/usr/bin:/bin"});
     return p.finish();
+}
+
+// `rules --eval --misses` lists the lines the detector got wrong, and only those: a blaming
+// line it let through and a fine line it flagged, each with its label.
+TEST(Cli, RulesEvalMissesListsOnlyTheWrongLines) {
+    scratch_dir dir;
+    const auto corpus = dir.file("lines.tsv");
+    std::ofstream(corpus) << "blame\tcharacter\tthe rollout went out at noon\n"
+                             "ok\tchatter\twho broke prod\n"
+                             "blame\twhose_fault\twho broke prod?\n"
+                             "ok\tstatus\tthe rollout went out at noon, all green\n";
+    const auto out = dir.file("out.txt");
+    process p({"rules", "--eval", corpus, "--misses", "--model", "off"}, {"PATH=/usr/bin:/bin"},
+              out);
+    const auto [status, err] = p.finish();
+    ASSERT_EQ(status, 0) << err;
+    std::ifstream in(out);
+    std::string line, misses;
+    while (std::getline(in, line))
+        if (line.starts_with("MISS") || line.starts_with("FALSE")) misses += line + "\n";
+    EXPECT_NE(misses.find("MISS character"), std::string::npos) << misses;
+    EXPECT_NE(misses.find("FALSE chatter"), std::string::npos) << misses;
+    EXPECT_EQ(std::count(misses.begin(), misses.end(), '\n'), 2) << misses;
 }
 
 // A database with one incident, made by the test under its umask.

@@ -15,21 +15,30 @@ namespace {
 // bigger frames take the slow path rather than leave a large parser behind.
 constexpr std::size_t max_fast_bytes = 64 * 1024;
 
-json to_nlohmann(simdjson::dom::element e) {
+// `depth` counts the containers around `e`; one more than max_json_depth sets `too_deep`,
+// the same verdict nested_deeper_than gives, without a second pass over the text.
+json to_nlohmann(simdjson::dom::element e, std::size_t depth, bool& too_deep) {
     using type = simdjson::dom::element_type;
     switch (e.type()) {
         case type::OBJECT: {
+            if (++depth > max_json_depth) break;
             json o(json::value_t::object);
             auto& members = o.get_ref<json::object_t&>();
             // Later duplicates win, as with nlohmann's parser.
-            for (auto [key, value] : simdjson::dom::object(e))
-                members.insert_or_assign(std::string(key), to_nlohmann(value));
+            for (auto [key, value] : simdjson::dom::object(e)) {
+                members.insert_or_assign(std::string(key), to_nlohmann(value, depth, too_deep));
+                if (too_deep) return nullptr;
+            }
             return o;
         }
         case type::ARRAY: {
+            if (++depth > max_json_depth) break;
             json a(json::value_t::array);
             auto& items = a.get_ref<json::array_t&>();
-            for (auto value : simdjson::dom::array(e)) items.push_back(to_nlohmann(value));
+            for (auto value : simdjson::dom::array(e)) {
+                items.push_back(to_nlohmann(value, depth, too_deep));
+                if (too_deep) return nullptr;
+            }
             return a;
         }
         case type::STRING:
@@ -47,8 +56,9 @@ json to_nlohmann(simdjson::dom::element e) {
         case type::BOOL:
             return bool(e);
         case type::NULL_VALUE:
-            break;
+            return nullptr;
     }
+    too_deep = true;
     return nullptr;
 }
 
@@ -81,9 +91,14 @@ json parse_strict(std::string_view text) {
         padded.assign(text);
         padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
         simdjson::dom::element root;
-        if (parser.parse(padded.data(), text.size(), false).get(root) == simdjson::SUCCESS)
-            return to_nlohmann(root);
+        if (parser.parse(padded.data(), text.size(), false).get(root) == simdjson::SUCCESS) {
+            bool too_deep = false;
+            json doc = to_nlohmann(root, 0, too_deep);
+            return too_deep ? json(json::value_t::discarded) : doc;
+        }
     }
+    // nlohmann's parser recurses: a deep document is refused before it reaches it.
+    if (nested_deeper_than(text)) return json(json::value_t::discarded);
     return json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 
@@ -133,7 +148,6 @@ bool replace_lone_surrogates(std::string& text) {
 }
 
 json parse_json(std::string_view text) {
-    if (nested_deeper_than(text)) return json(json::value_t::discarded);
     json doc = parse_strict(text);
     if (!doc.is_discarded() || text.find("\\u") == std::string_view::npos) return doc;
     std::string lenient(text);

@@ -75,8 +75,9 @@ std::string nested(std::size_t levels) {
     return std::string(levels, '[') + std::string(levels, ']');
 }
 
-// Untrusted JSON deeper than max_json_depth is refused before any parser sees it, so
-// nothing that walks a document recursively can be driven into a stack overflow.
+// Untrusted JSON deeper than max_json_depth is refused before anything recursive sees it
+// (nlohmann's parser, the DOM builder, code walking a document), so none of them can be
+// driven into a stack overflow.
 TEST(ParseJson, NestingDeeperThanTheCapIsDiscarded) {
     EXPECT_TRUE(parse_json(nested(max_json_depth)).is_array());
     EXPECT_TRUE(parse_json(nested(max_json_depth + 1)).is_discarded());

@@ -1,10 +1,12 @@
 // The nudge model: corpus files, deterministic training, the shipped model's provenance,
 // refusing a model that does not match its sidecar, threshold choice, and the detector that
 // puts the rules and the model together.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include <fasttext/fasttext.h>
 #include <gtest/gtest.h>
 
 #include "incident_bot/rules/detector.hpp"
@@ -151,6 +153,33 @@ TEST(Model, TheShippedModelWasTrainedFromTheShippedCorpus) {
     EXPECT_EQ(builtin->metadata().at("dev").at("corpus_sha256"),
               corpus_digest(read_corpus({source_dir + "/config/corpus/dev"})));
     EXPECT_LE(std::filesystem::file_size(source_dir + "/config/nudge-model.ftz"), 5u << 20);
+}
+
+// The bot decodes the quantized model's rows once at load (bot/rules/model.cpp); every score
+// must still be the one fastText computes on the quantized rows itself.
+TEST(Model, DecodedRowsScoreExactlyLikeTheQuantizedModel) {
+    const std::string path = source_dir + "/config/nudge-model.ftz";
+    const auto model = blame_model::load_file(path);
+    fasttext::FastText quantized;
+    quantized.loadModel(path);
+    ASSERT_TRUE(quantized.isQuant());
+    const auto dict = quantized.getDictionary();
+    std::vector<std::int32_t> words, labels;
+    std::size_t compared = 0;
+    for (const auto& line : read_corpus({source_dir + "/config/corpus/dev"})) {
+        const auto ours = model->predict(line.text);
+        if (ours.blame == 0) continue;  // too short to score: no fastText call
+        std::istringstream in(model_input(line.text));
+        dict->getLine(in, words, labels);
+        fasttext::Predictions scores;
+        quantized.predict(dict->nlabels(), words, scores, 0.0);
+        double blame = 0;
+        for (const auto& [log_p, id] : scores)
+            if (!dict->getLabel(id).starts_with("__label__ok")) blame += std::exp(log_p);
+        ASSERT_EQ(ours.blame, std::min(blame, 1.0)) << line.text;
+        ++compared;
+    }
+    EXPECT_GT(compared, 1000u);
 }
 
 // Shapes no rule catches (written for this test, not from any corpus split); the rules now

@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 
 #include "incident_bot/rules/nudge.hpp"
+#include "incident_bot/store/settle_nudge.hpp"
 
 namespace incident_bot {
 

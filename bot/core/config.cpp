@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
 
-#include "incident_bot/protocol/json_parse.hpp"
+#include "incident_bot/json_parse.hpp"
 
 namespace incident_bot {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "incident_bot/protocol/json_parse.hpp"
+#include "incident_bot/json_parse.hpp"
 
 namespace incident_bot {
 

@@ -13,7 +13,7 @@
 
 #include "net/http_client.hpp"
 #include "net/tls.hpp"
-#include "incident_bot/protocol/json_parse.hpp"
+#include "incident_bot/json_parse.hpp"
 #include "incident_bot/protocol/reconnect.hpp"
 #include "incident_bot/protocol/url.hpp"
 

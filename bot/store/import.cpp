@@ -8,7 +8,7 @@
 
 #include <re2/re2.h>
 
-#include "incident_bot/protocol/json_parse.hpp"
+#include "incident_bot/json_parse.hpp"
 #include "store/slack_message.hpp"
 
 namespace incident_bot {

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "fuzz_support.hpp"
-#include "incident_bot/protocol/json_parse.hpp"
+#include "incident_bot/json_parse.hpp"
 
 namespace incident_bot::fuzz {
 

@@ -11,6 +11,7 @@
 #include "incident_bot/commands/incident_commands.hpp"
 #include "incident_bot/rules/engine.hpp"
 #include "incident_bot/rules/nudge.hpp"
+#include "incident_bot/store/settle_nudge.hpp"
 #include "incident_bot/store/ingest.hpp"
 #include "incident_bot/protocol/dedupe.hpp"
 #include "incident_bot/protocol/frame.hpp"

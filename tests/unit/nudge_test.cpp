@@ -1,6 +1,7 @@
 // Blameless-language nudges against a real SQLite file: which messages are checked, scope,
 // opt-out and throttle, that no text is stored, the Block Kit reply and the feedback votes.
 #include "incident_bot/rules/nudge.hpp"
+#include "incident_bot/store/settle_nudge.hpp"
 
 #include <gtest/gtest.h>
 

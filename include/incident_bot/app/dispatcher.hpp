@@ -15,7 +15,7 @@
 
 #include "incident_bot/log.hpp"
 #include "incident_bot/slack/ack.hpp"
-#include "incident_bot/slack/types.hpp"
+#include "incident_bot/protocol/envelope.hpp"
 
 namespace incident_bot {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <variant>
 
-#include "incident_bot/slack/types.hpp"
+#include "incident_bot/protocol/envelope.hpp"
 
 namespace incident_bot {
 

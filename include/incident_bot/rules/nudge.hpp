@@ -12,7 +12,6 @@
 
 #include "incident_bot/config.hpp"
 #include "incident_bot/rules/engine.hpp"
-#include "incident_bot/store/store.hpp"
 
 namespace incident_bot {
 
@@ -58,16 +57,6 @@ struct nudge_context {
 std::optional<finding> decide_nudge(const nudges_config& cfg,
                                     std::vector<finding> findings,
                                     const nudge_context& ctx);
-
-/// On the store's thread, in one transaction: reads the context of `m` (its channel's
-/// incident, the author's opt-out, recent nudges of each finding's category), decides, and
-/// records the nudge it decides on (user, channel, category and rule id at `now`; never the
-/// text). Returns the finding to send.
-std::optional<finding> settle_nudge(store& s,
-                                    const nudges_config& cfg,
-                                    const nudge_message& m,
-                                    std::vector<finding> findings,
-                                    unix_time now);
 
 /// `text` with Slack markup reduced to what a person sees (`<@U1|dana>` → `@dana`, `<@U1>`
 /// → `@U1`), entities decoded, then `&`, `<` and `>` escaped for mrkdwn; cut at a character

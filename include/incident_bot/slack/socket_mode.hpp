@@ -16,7 +16,7 @@
 #include "incident_bot/config.hpp"
 #include "incident_bot/log.hpp"
 #include "incident_bot/slack/ack.hpp"
-#include "incident_bot/slack/types.hpp"
+#include "incident_bot/protocol/envelope.hpp"
 #include "incident_bot/slack/web_api.hpp"
 
 namespace incident_bot {

@@ -1,4 +1,4 @@
-#include "incident_bot/protocol/json_parse.hpp"
+#include "incident_bot/json_parse.hpp"
 
 #include <cstdint>
 #include <string>

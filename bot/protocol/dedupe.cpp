@@ -15,6 +15,8 @@ bool dedupe_set::insert(std::string_view id, clock::time_point now) {
     expire(now);
     const auto k = key(id);
     if (find(k) != npos) return false;
+    // The cap holds after the insert too: the oldest make room for the new id.
+    while (!ring_.empty() && ring_.size() >= max_entries_) pop_oldest();
     std::uint64_t seq = front_seq_ + ring_.size();
     if (static_cast<std::uint32_t>(seq) == skipped_seq) {
         ring_.push_back(0);  // a placeholder no slot refers to

@@ -59,7 +59,7 @@ struct view_buf : std::streambuf {
 };
 
 // A quantized model makes fastText decode every word and subword row of every message
-// (eight centroid look-ups and a norm each): most of the bot's time per message. The rows
+// (eight centroid look-ups and a norm each): the largest part of a prediction. The rows
 // are decoded once here instead, into a dense matrix of cutoff x dim floats (under 4 MB
 // for the shipped model). Each decoded value is the product fastText would add, so the
 // scores stay the same to the bit. A model this cannot read keeps fastText's own path.

@@ -1,6 +1,7 @@
-// fastText behind a small facade. The library reads everything through std::istream, so
-// bytes already in memory (the built-in model, one message) are wrapped in a streambuf over
-// them rather than copied into a stringstream.
+// fastText behind a small facade: fastText trains and loads models; messages are scored by
+// model_scorer from tables read out of the loaded model. The library reads everything
+// through std::istream, so a model already in memory (the built-in one) is wrapped in a
+// streambuf over its bytes rather than copied into a stringstream.
 #include "incident_bot/rules/model.hpp"
 
 #include <fasttext/densematrix.h>
@@ -13,9 +14,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 
 #include "incident_bot/rules/engine.hpp"
+#include "rules/model_scorer.hpp"
 #include "rules/normalize.hpp"
 #include "rules/read_file.hpp"
 
@@ -58,12 +61,14 @@ struct view_buf : std::streambuf {
     }
 };
 
-// A quantized model makes fastText decode every word and subword row of every message
-// (eight centroid look-ups and a norm each): the largest part of a prediction. The rows
-// are decoded once here instead, into a dense matrix of cutoff x dim floats (under 4 MB
-// for the shipped model). Each decoded value is the product fastText would add, so the
-// scores stay the same to the bit. A model this cannot read keeps fastText's own path.
-void decode_quantized_input(fasttext::FastText& ft, std::string_view model) {
+// A quantized model stores its input rows as product-quantized codes, eight centroid
+// look-ups and a norm each to decode. The scorer sums those rows for every message, so they
+// are decoded once here, into a dense matrix of cutoff x dim floats (under 4 MB for the
+// shipped model); each decoded value is the product fastText would add. A model that is
+// not quantized is dense already.
+std::shared_ptr<const fasttext::DenseMatrix> dense_input(const fasttext::FastText& ft,
+                                                         std::string_view model) {
+    if (!ft.isQuant()) return ft.getInputMatrix();
     view_buf buf(model);
     std::istream in(&buf);
     in.ignore(2 * sizeof(std::int32_t));  // magic and version, checked by the caller
@@ -72,10 +77,9 @@ void decode_quantized_input(fasttext::FastText& ft, std::string_view model) {
     const fasttext::Dictionary skipped(args, in);
     bool quantized = false;
     in.read(reinterpret_cast<char*>(&quantized), sizeof quantized);
-    if (!in || !quantized || args->qout) return;
     fasttext::QuantMatrix quant;
-    quant.load(in);
-    if (!in) return;
+    if (in) quant.load(in);
+    if (!in || !quantized || args->qout) throw std::runtime_error("unsupported quantization");
     auto dense = std::make_shared<fasttext::DenseMatrix>(quant.size(0), quant.size(1));
     fasttext::Vector row(quant.size(1));
     for (std::int64_t i = 0; i < quant.size(0); ++i) {
@@ -83,7 +87,7 @@ void decode_quantized_input(fasttext::FastText& ft, std::string_view model) {
         quant.addRowToVector(row, static_cast<std::int32_t>(i));
         for (std::int64_t j = 0; j < row.size(); ++j) dense->at(i, j) = row[j];
     }
-    ft.setMatrices(dense, std::make_shared<fasttext::DenseMatrix>(*ft.getOutputMatrix()));
+    return dense;
 }
 
 bool is_word_byte(unsigned char c) {
@@ -94,8 +98,7 @@ bool is_word_byte(unsigned char c) {
 }  // namespace
 
 struct blame_model::impl {
-    fasttext::FastText ft;
-    std::shared_ptr<const fasttext::Dictionary> dict;
+    std::optional<detail::model_scorer> scorer;
     json meta;
     double threshold = 0.5;
     // Label id → blame category, pointing into rule_categories (empty for fine kinds).
@@ -145,6 +148,7 @@ std::shared_ptr<const blame_model> blame_model::load(std::string_view model,
     if (digest->get<std::string>() != sha256_hex(model))
         throw model_error(where + ": does not match its sidecar (retrain, or copy both files)");
     p->threshold = threshold->get<double>();
+    fasttext::FastText ft;
     try {
         view_buf buf(model);
         std::istream in(&buf);
@@ -154,16 +158,16 @@ std::shared_ptr<const blame_model> blame_model::load(std::string_view model,
         in.read(reinterpret_cast<char*>(&version), sizeof version);
         if (!in || magic != 793712314 || version > 12)
             throw model_error(where + ": not a fastText model");
-        p->ft.loadModel(in);
-        if (p->ft.isQuant()) decode_quantized_input(p->ft, model);
+        ft.loadModel(in);
+        p->scorer.emplace(ft, dense_input(ft, model));
     } catch (const model_error&) {
         throw;
     } catch (const std::exception& e) {
         throw model_error(where + ": unreadable model: " + e.what());
     }
-    p->dict = p->ft.getDictionary();
-    for (std::int32_t i = 0; i < p->dict->nlabels(); ++i) {
-        const std::string label = p->dict->getLabel(i);
+    const auto dict = ft.getDictionary();
+    for (std::int32_t i = 0; i < dict->nlabels(); ++i) {
+        const std::string label = dict->getLabel(i);
         const std::string_view kind = std::string_view(label).substr(label_prefix.size());
         const auto known = std::find(rule_categories.begin(), rule_categories.end(), kind);
         // Fine lines are one label, or one per fine kind ("__label__ok_self_report").
@@ -201,26 +205,17 @@ std::shared_ptr<const blame_model> open_model(const std::string& setting) {
 }
 
 model_prediction blame_model::predict(std::string_view text) const {
-    thread_local std::vector<std::int32_t> words;
-    thread_local std::vector<std::int32_t> labels;
-    thread_local fasttext::Predictions scores;
     const std::string line = model_input(text);
-    if (word_count(line) < min_model_words) return {};
-    view_buf buf(line);
-    std::istream in(&buf);
-    impl_->dict->getLine(in, words, labels);
     model_prediction out;
-    if (words.empty()) return out;
-    scores.clear();  // fastText pushes onto the vector it is given without clearing it
-    impl_->ft.predict(impl_->dict->nlabels(), words, scores, 0.0);
+    if (word_count(line) < min_model_words) return out;
+    const std::vector<float>& scores = impl_->scorer->score(line);
     double best = -1;
-    for (const auto& [log_p, id] : scores) {
-        const double p = std::exp(log_p);
-        const std::string_view kind = impl_->kinds[static_cast<std::size_t>(id)];
+    for (std::size_t id = 0; id < scores.size(); ++id) {
+        const std::string_view kind = impl_->kinds[id];
         if (kind.empty()) continue;
-        out.blame += p;
-        if (p > best) {
-            best = p;
+        out.blame += scores[id];
+        if (scores[id] > best) {
+            best = scores[id];
             out.kind = kind;
         }
     }

@@ -94,7 +94,9 @@ json parse_strict(std::string_view text) {
         if (parser.parse(padded.data(), text.size(), false).get(root) == simdjson::SUCCESS) {
             bool too_deep = false;
             json doc = to_nlohmann(root, 0, too_deep);
-            return too_deep ? json(json::value_t::discarded) : doc;
+            // Not a conditional expression: that would copy the whole document.
+            if (too_deep) return json(json::value_t::discarded);
+            return doc;
         }
     }
     // nlohmann's parser recurses: a deep document is refused before it reaches it.

@@ -23,6 +23,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "incident_bot/slack/socket_mode.hpp"
+#include "net/coalescing_stream.hpp"
 #include "net/http_client.hpp"
 #include "net/tls.hpp"
 #include "incident_bot/protocol/url.hpp"
@@ -155,7 +156,8 @@ public:
         // the previous one's TCP ACK arrives, which a delayed-ACK peer sends up to 40 ms late.
         tcp.socket().set_option(asio::ip::tcp::no_delay(true));
         if constexpr (std::is_same_v<NextLayer, net::tls_stream>)
-            co_await net::async_client_handshake(ws_.next_layer(), u.host, cfg_.handshake_timeout);
+            co_await net::async_client_handshake(ws_.next_layer().next_layer(), u.host,
+                                                 cfg_.handshake_timeout);
         tcp.expires_never();  // the WebSocket timeout option takes over from here
 
         websocket::stream_base::timeout t;
@@ -267,6 +269,8 @@ private:
             }
             std::string frame = std::move(queue_.front());
             queue_.pop_front();
+            // A burst of acks goes out in one write: each is held while another is queued.
+            if (!queue_.empty()) ws_.next_layer().hold_next_write();
             ws_.text(true);
             auto [ec, n] = co_await ws_.async_write(asio::buffer(frame),
                                                     asio::as_tuple(use_awaitable));
@@ -310,7 +314,7 @@ private:
         mark_dead();
     }
 
-    websocket::stream<NextLayer> ws_;
+    websocket::stream<net::coalescing_stream<NextLayer>> ws_;
     asio::steady_timer writer_cv_;
     asio::steady_timer hello_timer_;
     asio::steady_timer close_timer_;

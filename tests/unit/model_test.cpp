@@ -203,7 +203,7 @@ TEST(Model, ScoresLikeFastTextOnTheQuantizedModel) {
 TEST(Detector, TheModelCatchesBlameTheRulesMiss) {
     const blame_detector detector(rule_set::load_default(), blame_model::load_builtin());
     for (const char* text : {"platform folks at it again with the ingress",
-                             "the db people have done it again"}) {
+                             "the db folks have done it again, replication is broken"}) {
         ASSERT_TRUE(detector.rules().scan(text).empty()) << "a rule fires now: " << text;
         const auto f = detector.scan(text);
         ASSERT_EQ(f.size(), 1u) << text;

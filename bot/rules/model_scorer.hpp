@@ -28,7 +28,8 @@ public:
     model_scorer(const fasttext::FastText& ft, std::shared_ptr<const fasttext::DenseMatrix> input);
 
     /// The probability of each label for a line of space-separated tokens (model_input's
-    /// output), in label order; empty when the line has nothing the model knows.
+    /// output), in label order; empty when the line has nothing the model knows. The vector
+    /// is this thread's scratch: valid until the thread's next call.
     const std::vector<float>& score(std::string_view line) const;
 
 private:

@@ -90,7 +90,7 @@ rate ingest_run(std::size_t events, const logger& log) {
         std::vector<store_executor::callback_ptr> callbacks;
         callbacks.reserve(events);
         for (std::size_t i = 0; i < events; ++i)
-            callbacks.push_back(std::make_shared<const nlohmann::json>(message_callback(i)));
+            callbacks.push_back(std::make_shared<const json_document>(message_callback(i)));
 
         std::atomic<std::size_t> stored{0};
         // Written on the writer thread; read here once `finished` publishes them.

@@ -8,26 +8,17 @@ namespace {
 
 // Reads payload[outer][inner] (or payload[outer] when inner is null) as a string, "" when
 // the payload does not have that shape.
-std::string_view route_key(const nlohmann::json& payload, const char* outer, const char* inner) {
-    if (!payload.is_object()) return {};
-    auto it = payload.find(outer);
-    if (it == payload.end()) return {};
-    const nlohmann::json* value = &*it;
-    if (inner) {
-        if (!value->is_object()) return {};
-        auto in = value->find(inner);
-        if (in == value->end()) return {};
-        value = &*in;
-    }
-    return value->is_string() ? std::string_view(value->get_ref<const std::string&>())
-                              : std::string_view{};
+std::string_view route_key(json_view payload, const char* outer, const char* inner) {
+    json_view value = payload[outer];
+    if (inner) value = value[inner];
+    return value.string().value_or("");
 }
 
 // The kind of a block action: the clicked action's id up to the first ':'.
-std::string_view action_kind(const nlohmann::json& payload) {
-    const auto actions = payload.find("actions");
-    if (actions == payload.end() || !actions->is_array() || actions->empty()) return {};
-    const std::string_view id = route_key(actions->front(), "action_id", nullptr);
+std::string_view action_kind(json_view payload) {
+    const auto actions = payload["actions"].items();
+    if (actions.empty()) return {};
+    const std::string_view id = route_key(actions.front(), "action_id", nullptr);
     return id.substr(0, id.find(':'));
 }
 
@@ -90,16 +81,16 @@ void dispatcher::route(const envelope_ptr& env, const ack_handle& ack) const {
     std::string_view key;
     if (env->type == "events_api") {
         routes = &events_;
-        key = route_key(env->payload, "event", "type");
+        key = route_key(env->payload.root(), "event", "type");
     } else if (env->type == "slash_commands") {
         routes = &commands_;
-        key = route_key(env->payload, "command", nullptr);
+        key = route_key(env->payload.root(), "command", nullptr);
     } else if (env->type == "interactive") {
         routes = &interactions_;
-        key = route_key(env->payload, "type", nullptr);
+        key = route_key(env->payload.root(), "type", nullptr);
         if (key == "block_actions") {
             routes = &actions_;
-            key = action_kind(env->payload);
+            key = action_kind(env->payload.root());
             if (unknown_action_) fallback = &unknown_action_;
         }
     }

@@ -102,7 +102,7 @@ struct home_app::state : std::enable_shared_from_this<home_app::state> {
     }
 
     void on_home_opened(const envelope& env, const ack_handle& ack) {
-        const auto& event = env.payload.is_object() ? env.payload.value("event", json::object())
+        const auto& event = env.payload.tree().is_object() ? env.payload.tree().value("event", json::object())
                                                     : json::object();
         const auto user = text_at(event, "user");
         // The Messages tab opens the same event; only the Home tab has anything to show.
@@ -128,7 +128,7 @@ struct home_app::state : std::enable_shared_from_this<home_app::state> {
     // Its own buttons, and the answer to buttons no app knows.
     void on_block_actions(const envelope& env, const ack_handle& ack) {
         ack();
-        auto c = parse_click(env.payload);
+        auto c = parse_click(env.payload.tree());
         if (!c) {
             log.info("home_app", "block_actions " + env.envelope_id + " without a user or action");
             return;

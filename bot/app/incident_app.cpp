@@ -230,7 +230,7 @@ incident_app::incident_app(dispatcher& routes,
     : state_(std::make_shared<state>(queue, api, cfg, rules, log)) {
     state_->learn_unknown_privacy();
     routes.on_command(cfg.command, [st = state_](const envelope_ptr& env, const ack_handle& ack) {
-        auto cmd = parse_slash_command(env->payload);
+        auto cmd = parse_slash_command(env->payload.tree());
         if (!cmd) {
             st->log.warn("incident_app", "slash command without user_id or channel_id; acked");
             ack();
@@ -252,7 +252,7 @@ incident_app::incident_app(dispatcher& routes,
     // "Publish anyway" on a held-back publication: the same command, as its clicker, in the
     // channel of the message; the answer replaces that message.
     routes.on_action(publish_anyway_action, [st = state_](const envelope_ptr& env, const ack_handle& ack) {
-        const auto& p = env->payload;
+        const auto& p = env->payload.tree();
         ack();
         detail::audience to{detail::text_at(p, "user", "id"),
                             detail::text_at(p, "container", "channel_id"),

@@ -58,15 +58,15 @@ void nudge_app::set_bot_user(std::string user_id) {
 // On the network thread. A redelivered message may be scanned again; the throttle (one
 // nudge per person and category per window) keeps it from being nudged twice.
 void nudge_app::on_message(const envelope& env) {
-    if (!cfg_.enabled || !env.payload.is_object()) return;
-    const auto event = env.payload.find("event");
-    if (event == env.payload.end()) return;
+    if (!cfg_.enabled) return;
+    const json_view event = env.payload.root()["event"];
+    if (!event.present()) return;
     std::string self;
     {
         std::lock_guard lock(bot_user_mutex_);
         self = bot_user_;
     }
-    auto m = nudge_candidate(*event, self);
+    auto m = nudge_candidate(event, self);
     if (!m) return;
     auto findings = detector_.scan(m->text);
     if (findings.empty()) return;  // most messages: no store work at all
@@ -88,7 +88,7 @@ void nudge_app::on_message(const envelope& env) {
 // On the network thread: ack at once, write the vote on the store's thread.
 void nudge_app::on_block_actions(const envelope& env, const ack_handle& ack) {
     ack();
-    auto vote = parse_nudge_vote(env.payload);
+    auto vote = parse_nudge_vote(env.payload.tree());
     if (!vote) {
         log_.info("nudges", "vote " + env.envelope_id + " without a rule or a user; ignored");
         return;

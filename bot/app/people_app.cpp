@@ -36,15 +36,14 @@ people_app::people_app(dispatcher& routes,
 // On the network thread: one users.info call per person not known (or known too long ago)
 // and not already being asked about.
 void people_app::on_message(const envelope& env) {
-    if (!env.payload.is_object()) return;
-    const auto event = env.payload.find("event");
-    if (event == env.payload.end()) return;
+    const json_view event = env.payload.root()["event"];
+    if (!event.is_object()) return;
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     std::vector<std::string> ask;
     {
         std::lock_guard lock(mutex_);
         if (refused_) return;
-        for (auto& user : people_in_message(*event)) {
+        for (auto& user : people_in_message(event)) {
             const auto k = known_.find(user);
             if (k != known_.end() && now - k->second.fetched_at < refresh_after_) continue;
             const auto failed = retry_at_.find(user);

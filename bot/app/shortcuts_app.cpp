@@ -64,13 +64,13 @@ struct shortcuts_app::state : std::enable_shared_from_this<shortcuts_app::state>
 
     void on_shortcut(const envelope& env, const ack_handle& ack) {
         ack();
-        const auto user = text_at(env.payload, "user", "id");
+        const auto user = text_at(env.payload.tree(), "user", "id");
         if (user.empty()) return;
         const audience to{user, "", ""};
-        if (text_at(env.payload, "callback_id") != declare_callback)
+        if (text_at(env.payload.tree(), "callback_id") != declare_callback)
             return tell(to, "Sorry, I don't know that shortcut. Nothing was changed.");
         if (auto no = may_declare(cfg, user)) return tell(to, std::move(*no));
-        const auto trigger = text_at(env.payload, "trigger_id");
+        const auto trigger = text_at(env.payload.tree(), "trigger_id");
         if (trigger.empty())
             return tell(to, "Slack didn't send what I need to open the declare form. Please type `" +
                                 cfg.command + " declare sev2 What is broken` instead.");
@@ -78,12 +78,12 @@ struct shortcuts_app::state : std::enable_shared_from_this<shortcuts_app::state>
     }
 
     void on_submission(const envelope& env, const ack_handle& ack) {
-        if (text_at(env.payload, "view", "callback_id") != declare_callback) {
+        if (text_at(env.payload.tree(), "view", "callback_id") != declare_callback) {
             log.info("shortcuts", "view_submission of an unknown view; closed");
             ack();
             return;
         }
-        const auto form = parse_declare_submission(env.payload);
+        const auto form = parse_declare_submission(env.payload.tree());
         if (!form) {
             ack();
             return;
@@ -133,7 +133,7 @@ struct shortcuts_app::state : std::enable_shared_from_this<shortcuts_app::state>
 
     void on_message_action(const envelope& env, const ack_handle& ack) {
         ack();
-        const auto& p = env.payload;
+        const auto& p = env.payload.tree();
         audience to{text_at(p, "user", "id"), text_at(p, "channel", "id"), text_at(p, "response_url")};
         if (to.user.empty()) return;
         if (text_at(p, "callback_id") != add_to_timeline_callback)

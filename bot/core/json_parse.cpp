@@ -1,9 +1,15 @@
 #include "incident_bot/json_parse.hpp"
 
 #include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <new>
 #include <string>
+#include <type_traits>
 
 #include <simdjson.h>
+
+#include "incident_bot/json_document.hpp"
 
 namespace incident_bot {
 
@@ -84,20 +90,44 @@ std::uint16_t escape_at(std::string_view text, std::size_t at) {
 bool is_high(std::uint16_t u) { return u >= 0xD800 && u <= 0xDBFF; }
 bool is_low(std::uint16_t u) { return u >= 0xDC00 && u <= 0xDFFF; }
 
-json parse_strict(std::string_view text) {
-    if (text.size() <= max_fast_bytes) {
-        thread_local simdjson::dom::parser parser(max_fast_bytes);
-        thread_local std::string padded;
+// A parser for documents up to `capacity` bytes that refuses nesting deeper than
+// max_json_depth (simdjson counts levels as nested_deeper_than does).
+simdjson::dom::parser depth_limited_parser(std::size_t capacity) {
+    simdjson::dom::parser parser(capacity);
+    if (parser.allocate(capacity, max_json_depth) != simdjson::SUCCESS) throw std::bad_alloc();
+    return parser;
+}
+
+// Parses `text` into `doc`; false when simdjson declines it (not JSON, not UTF-8, too deep,
+// integers beyond 64 bits, lone surrogate escapes). Frames up to max_fast_bytes use the
+// thread's parser, which keeps its buffers; a larger one gets a parser of its own rather than
+// leave a large one behind.
+bool parse_fast(std::string_view text, simdjson::dom::document& doc, simdjson::dom::element& root) {
+    auto parse = [&](simdjson::dom::parser& parser, std::string& padded) {
         padded.assign(text);
         padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
-        simdjson::dom::element root;
-        if (parser.parse(padded.data(), text.size(), false).get(root) == simdjson::SUCCESS) {
-            bool too_deep = false;
-            json doc = to_nlohmann(root, 0, too_deep);
-            // Not a conditional expression: that would copy the whole document.
-            if (too_deep) return json(json::value_t::discarded);
-            return doc;
-        }
+        return parser.parse_into_document(doc, padded.data(), text.size(), false).get(root) ==
+               simdjson::SUCCESS;
+    };
+    if (text.size() <= max_fast_bytes) {
+        thread_local simdjson::dom::parser parser = depth_limited_parser(max_fast_bytes);
+        thread_local std::string padded;
+        return parse(parser, padded);
+    }
+    auto parser = depth_limited_parser(text.size());
+    std::string padded;
+    return parse(parser, padded);
+}
+
+json parse_strict(std::string_view text) {
+    thread_local simdjson::dom::document scratch;
+    simdjson::dom::element root;
+    if (parse_fast(text, scratch, root)) {
+        bool too_deep = false;
+        json doc = to_nlohmann(root, 0, too_deep);
+        // Not a conditional expression: that would copy the whole document.
+        if (too_deep) return json(json::value_t::discarded);
+        return doc;
     }
     // nlohmann's parser recurses: a deep document is refused before it reaches it.
     if (nested_deeper_than(text)) return json(json::value_t::discarded);
@@ -154,6 +184,149 @@ json parse_json(std::string_view text) {
     if (!doc.is_discarded() || text.find("\\u") == std::string_view::npos) return doc;
     std::string lenient(text);
     return replace_lone_surrogates(lenient) ? parse_strict(lenient) : doc;
+}
+
+// ---- json_document --------------------------------------------------------------------------
+
+namespace {
+
+using element = simdjson::dom::element;
+static_assert(std::is_trivially_copyable_v<element> && sizeof(element) == 16,
+              "json_view keeps a simdjson::dom::element in 16 opaque bytes");
+
+}  // namespace
+
+struct json_view_access {
+    static json_view make(element e) {
+        json_view v;
+        std::memcpy(v.element_, &e, sizeof e);
+        v.present_ = true;
+        return v;
+    }
+    static element get(const json_view& v) {
+        element e;
+        std::memcpy(&e, v.element_, sizeof e);
+        return e;
+    }
+};
+
+namespace {
+
+using access = json_view_access;
+
+bool has_type(const json_view& v, simdjson::dom::element_type t) {
+    return v.present() && access::get(v).type() == t;
+}
+
+}  // namespace
+
+bool json_view::is_object() const { return has_type(*this, simdjson::dom::element_type::OBJECT); }
+bool json_view::is_array() const { return has_type(*this, simdjson::dom::element_type::ARRAY); }
+bool json_view::is_string() const { return has_type(*this, simdjson::dom::element_type::STRING); }
+bool json_view::is_null() const { return has_type(*this, simdjson::dom::element_type::NULL_VALUE); }
+
+json_view json_view::operator[](std::string_view key) const {
+    json_view found;
+    if (!is_object()) return found;
+    for (auto [k, value] : simdjson::dom::object(access::get(*this)))
+        if (k == key) found = access::make(value);
+    return found;
+}
+
+std::optional<std::string_view> json_view::string() const {
+    if (!is_string()) return std::nullopt;
+    return std::string_view(access::get(*this));
+}
+
+std::optional<std::int64_t> json_view::integer() const {
+    std::int64_t v = 0;
+    if (!present() || access::get(*this).get(v) != simdjson::SUCCESS) return std::nullopt;
+    return v;
+}
+
+std::optional<bool> json_view::boolean() const {
+    bool v = false;
+    if (!present() || access::get(*this).get(v) != simdjson::SUCCESS) return std::nullopt;
+    return v;
+}
+
+std::vector<json_view> json_view::items() const {
+    std::vector<json_view> out;
+    if (!is_array()) return out;
+    for (element e : simdjson::dom::array(access::get(*this))) out.push_back(access::make(e));
+    return out;
+}
+
+struct json_document::storage {
+    simdjson::dom::document doc;
+};
+
+struct json_document::state {
+    // Null for the default document.
+    std::shared_ptr<const storage> store;
+    json_view root;
+    mutable std::once_flag built;
+    mutable json tree;
+};
+
+json_document::json_document() = default;
+
+json_document::json_document(const json& value) {
+    auto s = std::make_shared<state>();
+    auto store = std::make_shared<storage>();
+    element root;
+    // What parse_json accepted always reads back; a value built in code nested deeper than
+    // max_json_depth keeps only its tree.
+    if (parse_fast(value.dump(-1, ' ', false, json::error_handler_t::replace), store->doc, root)) {
+        s->root = access::make(root);
+        s->store = std::move(store);
+    }
+    std::call_once(s->built, [&] { s->tree = value; });
+    state_ = std::move(s);
+}
+
+std::optional<json_document> json_document::parse(std::string_view text, std::string* error) {
+    auto store = std::make_shared<storage>();
+    element root;
+    if (parse_fast(text, store->doc, root)) {
+        auto s = std::make_shared<state>();
+        s->root = access::make(root);
+        s->store = std::move(store);
+        return json_document(std::move(s));
+    }
+    // What simdjson declines goes through parse_json, whose verdict and value are the
+    // contract; its value is then read back from its own dump.
+    json value = parse_json(text);
+    if (value.is_discarded()) {
+        if (error)
+            *error = nested_deeper_than(text) ? "JSON nested deeper than " +
+                                                    std::to_string(max_json_depth) + " levels"
+                                              : "not valid JSON or not UTF-8";
+        return std::nullopt;
+    }
+    return json_document(value);
+}
+
+json_view json_document::root() const { return state_ ? state_->root : json_view{}; }
+
+json_document json_document::subdocument(json_view part) const {
+    auto s = std::make_shared<state>();
+    if (state_ && part.present()) {
+        s->store = state_->store;
+        s->root = part;
+    }
+    return json_document(std::move(s));
+}
+
+const json& json_document::tree() const {
+    static const json null_value;
+    if (!state_) return null_value;
+    std::call_once(state_->built, [this] {
+        if (!state_->root.present()) return;
+        bool too_deep = false;
+        state_->tree = to_nlohmann(access::get(state_->root), 0, too_deep);
+    });
+    return state_->tree;
 }
 
 }  // namespace incident_bot

@@ -9,21 +9,17 @@ namespace incident_bot {
 using json = nlohmann::json;
 
 std::string envelope::event_id() const {
-    if (!payload.is_object()) return {};
-    auto it = payload.find("event_id");
-    return it != payload.end() && it->is_string() ? it->get<std::string>() : std::string{};
+    return std::string(payload.root().string("event_id").value_or(""));
 }
 
 namespace {
 
-std::string string_field(const json& obj, const char* key) {
-    auto it = obj.find(key);
-    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
+std::string string_field(json_view obj, std::string_view key) {
+    return std::string(obj.string(key).value_or(""));
 }
 
-long long integer_field(const json& obj, const char* key) {
-    auto it = obj.find(key);
-    return it != obj.end() && it->is_number_integer() ? it->get<long long>() : 0;
+long long integer_field(json_view obj, std::string_view key) {
+    return obj[key].integer().value_or(0);
 }
 
 // Characters Slack's envelope ids are made of, none of which JSON escapes.
@@ -116,22 +112,18 @@ std::string recover_envelope_id(std::string_view t) {
 }  // namespace
 
 frame parse_frame(std::string_view text) {
-    json doc = parse_json(text);
-    // nlohmann rejects ill-formed UTF-8 inside strings, so this covers non-UTF-8 too.
-    if (doc.is_discarded()) {
-        std::string why = nested_deeper_than(text) ? "JSON nested deeper than " +
-                                                         std::to_string(max_json_depth) + " levels"
-                                                   : "not valid JSON or not UTF-8";
-        return bad_frame{std::move(why), recover_envelope_id(text)};
-    }
+    std::string why;
+    const auto parsed = json_document::parse(text, &why);
+    if (!parsed) return bad_frame{std::move(why), recover_envelope_id(text)};
+    const json_view doc = parsed->root();
     if (!doc.is_object()) return bad_frame{"not a JSON object", {}};
 
     const std::string type = string_field(doc, "type");
     if (type == "hello") {
         hello_frame h;
         h.num_connections = static_cast<int>(integer_field(doc, "num_connections"));
-        if (auto d = doc.find("debug_info"); d != doc.end() && d->is_object())
-            h.approximate_connection_time = integer_field(*d, "approximate_connection_time");
+        if (const auto d = doc["debug_info"]; d.is_object())
+            h.approximate_connection_time = integer_field(d, "approximate_connection_time");
         return h;
     }
     if (type == "disconnect") return disconnect_frame{string_field(doc, "reason")};
@@ -144,9 +136,8 @@ frame parse_frame(std::string_view text) {
     envelope e;
     e.type = type;
     e.envelope_id = std::move(id);
-    if (auto p = doc.find("payload"); p != doc.end()) e.payload = std::move(*p);
-    if (auto a = doc.find("accepts_response_payload"); a != doc.end() && a->is_boolean())
-        e.accepts_response_payload = a->get<bool>();
+    e.payload = parsed->subdocument(doc["payload"]);
+    e.accepts_response_payload = doc["accepts_response_payload"].boolean().value_or(false);
     e.retry_attempt = static_cast<int>(integer_field(doc, "retry_attempt"));
     e.retry_reason = string_field(doc, "retry_reason");
     e.frame_bytes = text.size();

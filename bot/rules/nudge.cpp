@@ -23,9 +23,13 @@ std::string string_field(const json& obj, const char* key) {
     return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
-bool has_field(const json& obj, const char* key) {
-    auto it = obj.find(key);
-    return it != obj.end() && !it->is_null();
+std::string string_field(json_view obj, std::string_view key) {
+    return std::string(obj.string(key).value_or(""));
+}
+
+bool has_field(json_view obj, std::string_view key) {
+    const json_view v = obj[key];
+    return v.present() && !v.is_null();
 }
 
 // Bytes in the UTF-8 sequence that starts with `lead` (1 for stray continuation bytes, so
@@ -128,37 +132,36 @@ std::string feedback_block_id(std::string_view category, std::string_view ts) {
 
 }  // namespace
 
-std::optional<nudge_message> nudge_candidate(const json& event, std::string_view bot_user) {
+std::optional<nudge_message> nudge_candidate(json_view event, std::string_view bot_user) {
     if (!event.is_object() || string_field(event, "type") != "message") return std::nullopt;
-    const json* msg = &event;
+    json_view msg = event;
     const std::string subtype = string_field(event, "subtype");
     if (subtype == "message_changed") {
-        auto it = event.find("message");
-        if (it == event.end() || !it->is_object()) return std::nullopt;
-        msg = &*it;
+        msg = event["message"];
+        if (!msg.is_object()) return std::nullopt;
         // Unfurls and thread bookkeeping arrive as edits with the same text: not a new
         // thing the person wrote. Without the old version we cannot tell, so stay quiet.
-        auto prev = event.find("previous_message");
-        if (prev == event.end() || !prev->is_object() || !prev->contains("text") ||
-            string_field(*prev, "text") == string_field(*msg, "text"))
+        const json_view prev = event["previous_message"];
+        if (!prev.is_object() || !prev["text"].present() ||
+            string_field(prev, "text") == string_field(msg, "text"))
             return std::nullopt;
-        if (!string_field(*msg, "subtype").empty()) return std::nullopt;
+        if (!string_field(msg, "subtype").empty()) return std::nullopt;
     } else if (!subtype.empty() && subtype != "thread_broadcast") {
         return std::nullopt;
     }
     // Bot posts, ours included, carry bot_id (message event subtype "bot_message" and app posts).
-    if (has_field(event, "bot_id") || has_field(*msg, "bot_id")) return std::nullopt;
+    if (has_field(event, "bot_id") || has_field(msg, "bot_id")) return std::nullopt;
 
     nudge_message m;
     m.channel = string_field(event, "channel");
-    m.user = string_field(*msg, "user");
-    m.text = string_field(*msg, "text");
-    m.ts = string_field(*msg, "ts");
+    m.user = string_field(msg, "user");
+    m.text = string_field(msg, "text");
+    m.ts = string_field(msg, "ts");
     if (m.channel.empty() || m.user.empty() || m.text.empty()) return std::nullopt;
     if (!bot_user.empty() && m.user == bot_user) return std::nullopt;
     // Only replies go to the thread; a thread parent's nudge belongs in the channel.
-    const std::string thread_ts = string_field(*msg, "thread_ts");
-    if (!thread_ts.empty() && thread_ts != string_field(*msg, "ts")) m.thread_ts = thread_ts;
+    const std::string thread_ts = string_field(msg, "thread_ts");
+    if (!thread_ts.empty() && thread_ts != string_field(msg, "ts")) m.thread_ts = thread_ts;
     return m;
 }
 

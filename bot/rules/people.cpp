@@ -94,21 +94,20 @@ std::string name_set::mark(std::string_view text) const {
     return out;
 }
 
-std::vector<std::string> people_in_message(const nlohmann::json& event) {
+std::vector<std::string> people_in_message(json_view event) {
     std::vector<std::string> out;
-    if (!event.is_object() || event.contains("bot_id")) return out;
+    if (!event.is_object() || event["bot_id"].present()) return out;
     auto add = [&](std::string id) {
         const bool user_id = id.size() >= 2 && (id[0] == 'U' || id[0] == 'W');
         if (user_id && std::find(out.begin(), out.end(), id) == out.end())
             out.push_back(std::move(id));
     };
-    if (auto u = event.find("user"); u != event.end() && u->is_string()) add(u->get<std::string>());
-    if (auto t = event.find("text"); t != event.end() && t->is_string()) {
-        const auto& text = t->get_ref<const std::string&>();
-        for (auto at = text.find("<@"); at != std::string::npos; at = text.find("<@", at + 2)) {
-            const auto end = text.find_first_of(">|", at + 2);
-            if (end == std::string::npos) break;
-            add(text.substr(at + 2, end - at - 2));
+    if (const auto user = event.string("user")) add(std::string(*user));
+    if (const auto text = event.string("text")) {
+        for (auto at = text->find("<@"); at != std::string_view::npos; at = text->find("<@", at + 2)) {
+            const auto end = text->find_first_of(">|", at + 2);
+            if (end == std::string_view::npos) break;
+            add(std::string(text->substr(at + 2, end - at - 2)));
         }
     }
     return out;

@@ -243,9 +243,8 @@ void socket_mode_client::impl::dispatch(const std::shared_ptr<connection>& conn,
     if (state->is_event) {
         in_flight.emplace(state->dedupe_key, state);
     } else if (cfg.socket_mode.ack_deadline.count()) {
-        if (auto url = env.payload.find("response_url");
-            url != env.payload.end() && url->is_string())
-            state->response_url = url->get<std::string>();
+        if (const auto url = env.payload.root().string("response_url"))
+            state->response_url = *url;
         watch_deadline(state);
     }
     try {

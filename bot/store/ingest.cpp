@@ -19,6 +19,11 @@ std::optional<std::string> get_string(const json& obj, std::string_view key) {
     return it->get<std::string>();
 }
 
+std::optional<std::string> get_string(json_view obj, std::string_view key) {
+    const auto s = obj.string(key);
+    return s ? std::optional<std::string>(*s) : std::nullopt;
+}
+
 const json* get_object(const json& obj, std::string_view key) {
     if (!obj.is_object()) return nullptr;
     const auto it = obj.find(key);
@@ -26,7 +31,38 @@ const json* get_object(const json& obj, std::string_view key) {
     return &*it;
 }
 
-mapped_message map_message(const json& msg, std::string_view channel, const capture_config& config) {
+namespace {
+
+// What map_message reads, for both kinds of document.
+bool has_object(const json& obj, std::string_view key) { return get_object(obj, key); }
+bool has_object(json_view obj, std::string_view key) { return obj[key].is_object(); }
+
+bool text_is_not_text(const json& msg) {
+    const auto text = msg.find("text");
+    return text != msg.end() && !text->is_string() && !text->is_null();
+}
+bool text_is_not_text(json_view msg) {
+    const json_view text = msg["text"];
+    return text.present() && !text.is_string() && !text.is_null();
+}
+
+bool array_holds(const json& obj, std::string_view key, std::string_view value) {
+    const auto array = obj.find(key);
+    if (array == obj.end() || !array->is_array()) return false;
+    for (const auto& item : *array)
+        if (item.is_string() && item.get_ref<const std::string&>() == value) return true;
+    return false;
+}
+bool array_holds(json_view obj, std::string_view key, std::string_view value) {
+    for (const json_view item : obj[key].items())
+        if (item.string() == value) return true;
+    return false;
+}
+
+}  // namespace
+
+template <class Json>
+mapped_message map_message(const Json& msg, std::string_view channel, const capture_config& config) {
     if (!msg.is_object()) return {std::nullopt, "message is not an object"};
     const auto raw_ts = get_string(msg, "ts");
     if (!raw_ts) return {std::nullopt, "message without ts"};
@@ -34,8 +70,7 @@ mapped_message map_message(const json& msg, std::string_view channel, const capt
     if (!ts) return {std::nullopt, "message with malformed ts '" + *raw_ts + "'"};
     const auto subtype = get_string(msg, "subtype");
 
-    if (auto text = msg.find("text"); text != msg.end() && !text->is_string() && !text->is_null())
-        return {std::nullopt, "message text is not a string"};
+    if (text_is_not_text(msg)) return {std::nullopt, "message text is not a string"};
 
     timeline_entry e;
     e.ts = *ts;
@@ -47,7 +82,7 @@ mapped_message map_message(const json& msg, std::string_view channel, const capt
         auto parent = canonical_ts(*thread);
         if (parent && *parent != e.ts) e.thread_ts = std::move(parent);
     }
-    e.edited = get_object(msg, "edited") != nullptr;
+    e.edited = has_object(msg, "edited");
 
     const auto bot_id = get_string(msg, "bot_id");
     if (!subtype || subtype == "thread_broadcast" || subtype == "me_message" ||
@@ -66,12 +101,13 @@ mapped_message map_message(const json& msg, std::string_view channel, const capt
         return {std::nullopt, "message subtype '" + *subtype + "' is not part of a timeline"};
     }
     if (e.source == entry_source::bot && !e.user) e.user = bot_id;
-    if (auto pinned = msg.find("pinned_to"); pinned != msg.end() && pinned->is_array())
-        for (const auto& c : *pinned)
-            if (c.is_string() && c.get<std::string>() == channel) e.pinned = true;
+    e.pinned = array_holds(msg, "pinned_to", channel);
     e.permalink = config.permalink(channel, e.ts, e.thread_ts);
     return {std::move(e), {}};
 }
+
+template mapped_message map_message(const json&, std::string_view, const capture_config&);
+template mapped_message map_message(const json_view&, std::string_view, const capture_config&);
 
 }  // namespace detail
 
@@ -124,13 +160,14 @@ void timeline_ingest::begin_batch() { incidents_.emplace(); }
 
 void timeline_ingest::end_batch() { incidents_.reset(); }
 
-ingest_result timeline_ingest::apply(const json& callback) {
+ingest_result timeline_ingest::apply(const json_document& document) {
+    const json_view callback = document.root();
     const auto event_id = detail::get_string(callback, "event_id");
-    const json* event = detail::get_object(callback, "event");
+    const json_view event = callback["event"];
     ingest_result result;
     if (!event_id || event_id->empty()) {
         result = skipped("callback without event_id");
-    } else if (!event) {
+    } else if (!event.is_object()) {
         result = skipped("callback without event object");
     } else {
         try {
@@ -140,14 +177,11 @@ ingest_result timeline_ingest::apply(const json& callback) {
             if (!store_.mark_processed(*event_id)) {
                 result = {ingest_status::duplicate, "event " + *event_id + " already processed"};
             } else {
-                result = apply_event(callback, *event);
+                result = apply_event(callback, event);
                 if (result.status == ingest_status::stored) tx.commit();
             }
         } catch (const SQLite::Exception& e) {
             result = {ingest_status::failed, std::string("database: ") + e.what()};
-        } catch (const std::exception& e) {
-            // json type errors from a shape we did not expect; the bot keeps going.
-            result = skipped(std::string("malformed event: ") + e.what());
         }
     }
     if (result.status == ingest_status::failed)
@@ -157,7 +191,7 @@ ingest_result timeline_ingest::apply(const json& callback) {
     return result;
 }
 
-ingest_result timeline_ingest::apply_event(const json& callback, const json& event) {
+ingest_result timeline_ingest::apply_event(json_view callback, json_view event) {
     const auto type = detail::get_string(event, "type");
     if (!type) return skipped("event without type");
     if (*type == "message") return on_message(event);
@@ -168,19 +202,18 @@ ingest_result timeline_ingest::apply_event(const json& callback, const json& eve
     if (*type == "member_joined_channel") {
         // member_joined_channel has no ts of its own; event_ts when present, else the
         // callback's whole-second event_time.
-        json copy = event;
-        if (!detail::get_string(copy, "event_ts")) {
-            const auto t = callback.find("event_time");
-            if (t == callback.end() || !t->is_number_integer())
-                return skipped("member_joined_channel without event_ts or event_time");
-            copy["event_ts"] = std::to_string(t->get<std::int64_t>()) + ".000000";
+        auto ts = detail::get_string(event, "event_ts");
+        if (!ts) {
+            const auto t = callback["event_time"].integer();
+            if (!t) return skipped("member_joined_channel without event_ts or event_time");
+            ts = std::to_string(*t) + ".000000";
         }
-        return on_member_joined(copy);
+        return on_member_joined(event, *ts);
     }
     return skipped("event type '" + *type + "' is not captured");
 }
 
-ingest_result timeline_ingest::on_message(const json& event) {
+ingest_result timeline_ingest::on_message(json_view event) {
     const auto channel = detail::get_string(event, "channel");
     if (!channel) return skipped("message without channel");
     const auto incident_id = watched(*channel);
@@ -198,21 +231,21 @@ ingest_result timeline_ingest::on_message(const json& event) {
     return stored();
 }
 
-ingest_result timeline_ingest::on_changed(const json& event, std::int64_t incident_id) {
-    const json* message = detail::get_object(event, "message");
-    if (!message) return skipped("message_changed without message");
+ingest_result timeline_ingest::on_changed(json_view event, std::int64_t incident_id) {
+    const json_view message = event["message"];
+    if (!message.is_object()) return skipped("message_changed without message");
     const auto channel = detail::get_string(event, "channel").value_or("");
-    const auto raw_ts = detail::get_string(*message, "ts");
+    const auto raw_ts = detail::get_string(message, "ts");
     const auto ts = raw_ts ? canonical_ts(*raw_ts) : std::nullopt;
     if (!ts) return skipped("message_changed without a valid message.ts");
-    if (auto text = message->find("text"); text != message->end() && !text->is_string())
+    if (const json_view text = message["text"]; text.present() && !text.is_string())
         return skipped("message_changed with non-text message.text");
-    const auto new_text = detail::get_string(*message, "text").value_or("");
+    const auto new_text = detail::get_string(message, "text").value_or("");
 
-    const json* edited = detail::get_object(*message, "edited");
-    auto edited_ts = edited ? detail::get_string(*edited, "ts") : std::nullopt;
+    const json_view edited = message["edited"];
+    auto edited_ts = detail::get_string(edited, "ts");
     if (!edited_ts) edited_ts = detail::get_string(event, "ts");
-    const auto editor = edited ? detail::get_string(*edited, "user") : std::nullopt;
+    const auto editor = detail::get_string(edited, "user");
 
     if (auto existing = store_.find_entry(incident_id, *ts)) {
         if (!store_.apply_edit(existing->id, new_text, edited_ts.value_or(""), editor))
@@ -220,7 +253,7 @@ ingest_result timeline_ingest::on_changed(const json& event, std::int64_t incide
         return stored();
     }
     // The original predates the capture (or was lost): keep what we now know.
-    auto mapped = detail::map_message(*message, channel, config_);
+    auto mapped = detail::map_message(message, channel, config_);
     if (!mapped.entry) return skipped(mapped.reason);
     mapped.entry->incident_id = incident_id;
     if (mapped.entry->source == entry_source::message) mapped.entry->source = entry_source::edit;
@@ -229,7 +262,7 @@ ingest_result timeline_ingest::on_changed(const json& event, std::int64_t incide
     return stored();
 }
 
-ingest_result timeline_ingest::on_deleted(const json& event, std::int64_t incident_id) {
+ingest_result timeline_ingest::on_deleted(json_view event, std::int64_t incident_id) {
     const auto raw_ts = detail::get_string(event, "deleted_ts");
     const auto ts = raw_ts ? canonical_ts(*raw_ts) : std::nullopt;
     if (!ts) return skipped("message_deleted without a valid deleted_ts");
@@ -244,26 +277,25 @@ ingest_result timeline_ingest::on_deleted(const json& event, std::int64_t incide
     e.kind = "message_deleted";
     e.source = entry_source::deletion;
     e.deleted = true;
-    if (const json* previous = detail::get_object(event, "previous_message"))
-        e.user = detail::get_string(*previous, "user");
+    e.user = detail::get_string(event["previous_message"], "user");
     e.permalink = config_.permalink(detail::get_string(event, "channel").value_or(""), *ts, {});
     store_.add_entry(e);
     return stored();
 }
 
-ingest_result timeline_ingest::on_pin(const json& event, bool added) {
-    const json* item = detail::get_object(event, "item");
-    if (!item) return skipped("pin event without item");
+ingest_result timeline_ingest::on_pin(json_view event, bool added) {
+    const json_view item = event["item"];
+    if (!item.is_object()) return skipped("pin event without item");
     auto channel = detail::get_string(event, "channel_id");
-    if (!channel) channel = detail::get_string(*item, "channel");
+    if (!channel) channel = detail::get_string(item, "channel");
     if (!channel) return skipped("pin event without channel");
     const auto incident_id = watched(*channel);
     if (!incident_id) return skipped("channel " + *channel + " has no open incident");
 
     // Only message pins matter; files and other items have no timeline entry.
-    const json* message = detail::get_object(*item, "message");
-    if (!message) return skipped("pin of something other than a message");
-    const auto raw_ts = detail::get_string(*message, "ts");
+    const json_view message = item["message"];
+    if (!message.is_object()) return skipped("pin of something other than a message");
+    const auto raw_ts = detail::get_string(message, "ts");
     const auto ts = raw_ts ? canonical_ts(*raw_ts) : std::nullopt;
     if (!ts) return skipped("pinned message without a valid ts");
 
@@ -272,7 +304,7 @@ ingest_result timeline_ingest::on_pin(const json& event, bool added) {
         return stored();
     }
     if (!added) return skipped("unpinned message " + *ts + " is not in the timeline");
-    auto mapped = detail::map_message(*message, *channel, config_);
+    auto mapped = detail::map_message(message, *channel, config_);
     if (!mapped.entry) return skipped(mapped.reason);
     mapped.entry->incident_id = *incident_id;
     if (mapped.entry->source == entry_source::message) mapped.entry->source = entry_source::pin;
@@ -281,15 +313,15 @@ ingest_result timeline_ingest::on_pin(const json& event, bool added) {
     return stored();
 }
 
-ingest_result timeline_ingest::on_reaction(const json& event, bool added) {
+ingest_result timeline_ingest::on_reaction(json_view event, bool added) {
     const auto reaction = detail::get_string(event, "reaction");
     const auto user = detail::get_string(event, "user");
-    const json* item = detail::get_object(event, "item");
-    if (!reaction || !user || !item) return skipped("reaction event without reaction, user or item");
-    if (detail::get_string(*item, "type") != "message")
+    const json_view item = event["item"];
+    if (!reaction || !user || !item.is_object()) return skipped("reaction event without reaction, user or item");
+    if (detail::get_string(item, "type") != "message")
         return skipped("reaction on something other than a message");
-    const auto channel = detail::get_string(*item, "channel");
-    const auto raw_ts = detail::get_string(*item, "ts");
+    const auto channel = detail::get_string(item, "channel");
+    const auto raw_ts = detail::get_string(item, "ts");
     const auto ts = raw_ts ? canonical_ts(*raw_ts) : std::nullopt;
     if (!channel || !ts) return skipped("reaction item without channel or valid ts");
 
@@ -328,13 +360,13 @@ ingest_result timeline_ingest::on_reaction(const json& event, bool added) {
     return result;
 }
 
-ingest_result timeline_ingest::on_member_joined(const json& event) {
+ingest_result timeline_ingest::on_member_joined(json_view event, const std::string& event_ts) {
     const auto channel = detail::get_string(event, "channel");
     const auto user = detail::get_string(event, "user");
     if (!channel || !user) return skipped("member_joined_channel without channel or user");
     const auto incident_id = watched(*channel);
     if (!incident_id) return skipped("channel " + *channel + " has no open incident");
-    const auto ts = canonical_ts(detail::get_string(event, "event_ts").value_or(""));
+    const auto ts = canonical_ts(event_ts);
     if (!ts) return skipped("member_joined_channel with malformed event_ts");
 
     timeline_entry e;

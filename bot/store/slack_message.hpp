@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "incident_bot/json_document.hpp"
 #include "incident_bot/store/ingest.hpp"
 #include "incident_bot/store/store.hpp"
 
@@ -15,6 +16,7 @@ namespace incident_bot::detail {
 
 /// The string at `key` of an object; nullopt when absent, null or not a string.
 std::optional<std::string> get_string(const nlohmann::json& obj, std::string_view key);
+std::optional<std::string> get_string(json_view obj, std::string_view key);
 
 /// The object at `key`; nullptr when absent or not an object.
 const nlohmann::json* get_object(const nlohmann::json& obj, std::string_view key);
@@ -30,8 +32,8 @@ struct mapped_message {
 /// Maps a message object: people's messages (plain, thread replies, thread_broadcast,
 /// me_message, file_share), bot messages (`bot_message` or any `bot_id`), joins
 /// (`channel_join`, `group_join`) and export tombstones (deleted thread parents).
-mapped_message map_message(const nlohmann::json& msg,
-                           std::string_view channel,
-                           const capture_config& config);
+/// For export files (nlohmann::json) and live events (json_view, read in place).
+template <class Json>
+mapped_message map_message(const Json& msg, std::string_view channel, const capture_config& config);
 
 }  // namespace incident_bot::detail

@@ -22,10 +22,10 @@ bool nested_deeper_than(std::string_view text, std::size_t limit = max_json_dept
 /// Parses `text` into the same value `nlohmann::json::parse(text, nullptr, false)` gives
 /// (a discarded value when it is not valid JSON or not UTF-8), several times faster:
 /// simdjson validates and tokenises, and only the DOM is built with nlohmann. Inputs
-/// simdjson declines (integers beyond 64 bits, nesting deeper than 1,024, frames over
-/// 64 KB) go to nlohmann's own parser, so the result never differs. Text nested deeper
-/// than max_json_depth gives a discarded value: simdjson (which does not recurse) finds it
-/// while the DOM is built, and text for nlohmann's recursive parser is checked first.
+/// simdjson declines (integers beyond 64 bits) go to nlohmann's own parser, so the result
+/// never differs. Text nested deeper than max_json_depth gives a discarded value: simdjson
+/// (which does not recurse) is set to refuse it, and text for nlohmann's recursive parser is
+/// checked first.
 ///
 /// One leniency on top: a `\uD800`-`\uDFFF` escape that is not half of a high-low pair
 /// (RFC 8259 allows it; a string cut in the middle of an emoji produces it) reads as

@@ -23,10 +23,7 @@ namespace socket_mode_envelope_detail {
 inline void on_events_api(store& s, const rule_set& rules, const envelope& env) {
     timeline_ingest ingest(s, capture_config{}, quiet_log());
     (void)ingest.apply(env.payload);
-    if (!env.payload.is_object()) return;
-    const auto event = env.payload.find("event");
-    if (event == env.payload.end()) return;
-    if (const auto m = nudge_candidate(*event, "UBOT")) {
+    if (const auto m = nudge_candidate(env.payload.root()["event"], "UBOT")) {
         const auto now = std::chrono::floor<std::chrono::seconds>(fixed_now());
         if (const auto f = settle_nudge(s, nudges_config{}, *m, rules.scan(m->text), now))
             (void)nudge_ephemeral_args(*m, *f).dump();
@@ -50,7 +47,7 @@ inline void run_socket_mode_envelope(std::string_view input) {
 
     // The ack echoes untrusted text; with a payload it must stay within Slack's limit.
     bool dropped = false;
-    const std::string ack = make_ack(env->envelope_id, env->payload, &dropped);
+    const std::string ack = make_ack(env->envelope_id, env->payload.tree(), &dropped);
     require(ack.size() <= max_ack_bytes || env->envelope_id.size() >= 1000, "ack size");
     if (const auto id = env->event_id(); !id.empty()) seen.insert(id);
 
@@ -58,11 +55,11 @@ inline void run_socket_mode_envelope(std::string_view input) {
     if (env->type == "events_api") {
         socket_mode_envelope_detail::on_events_api(s, rules, *env);
     } else if (env->type == "slash_commands") {
-        if (const auto cmd = parse_slash_command(env->payload))
+        if (const auto cmd = parse_slash_command(env->payload.tree()))
             (void)run_incident_command(s, *cmd, commands_config{}, &rules, fixed_now())
                 .reply.dump();
     } else if (env->type == "interactive") {
-        if (const auto vote = parse_nudge_vote(env->payload))
+        if (const auto vote = parse_nudge_vote(env->payload.tree()))
             s.vote_nudge(vote->rule_id, vote->helpful);
     }
 }

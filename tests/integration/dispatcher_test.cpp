@@ -114,7 +114,7 @@ TEST_F(Dispatcher, RunsMiddlewareInOrderThenEveryListenerOfTheKey) {
 TEST_F(Dispatcher, MiddlewareThatDoesNotContinueStopsTheEnvelope) {
     bool listened = false;
     routes.use([](const envelope_ptr& e, const ack_handle& ack, const std::function<void()>& next) {
-        if (e->payload.value("command", "") == "/ignored") return ack();
+        if (e->payload.tree().value("command", "") == "/ignored") return ack();
         next();
     });
     routes.on_command("/ignored", [&](const envelope_ptr&, const ack_handle&) { listened = true; });
@@ -140,7 +140,7 @@ TEST_F(Dispatcher, RoutesButtonsByTheKindOfActionAndUnknownOnesToOneAnswer) {
     std::vector<std::string> heard;
     const auto hear = [&](std::string who) {
         return [&heard, who](const envelope_ptr& e, const ack_handle& ack) {
-            const auto& a = e->payload["actions"];
+            const auto& a = e->payload.tree()["actions"];
             heard.push_back(who + " " + (a.is_array() ? a[0]["action_id"].get<std::string>() : "?"));
             ack();
         };

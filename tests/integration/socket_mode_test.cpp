@@ -51,9 +51,9 @@ TEST(SocketMode, ConnectsWithHelloAndAcksEveryEnvelopeType) {
     ASSERT_EQ(seen.size(), 3u);
     EXPECT_EQ(seen[0].type, "events_api");
     EXPECT_EQ(seen[0].event_id(), "Ev1");
-    EXPECT_EQ(seen[1].payload["command"], "/hello-socket-mode");
+    EXPECT_EQ(seen[1].payload.tree()["command"], "/hello-socket-mode");
     EXPECT_TRUE(seen[1].accepts_response_payload);
-    EXPECT_EQ(seen[2].payload["type"], "block_actions");
+    EXPECT_EQ(seen[2].payload.tree()["type"], "block_actions");
 
     // apps.connections.open used the app token, never the bot token.
     const auto opens = fake.requests("apps.connections.open");

@@ -23,7 +23,7 @@ std::string event_frame(const std::string& text, const std::string& envelope_id 
 std::string message_text(const frame& f) {
     const auto* env = std::get_if<envelope>(&f);
     if (!env) return "(not an envelope)";
-    return env->payload["event"]["text"].get<std::string>();
+    return std::string(env->payload.root()["event"].string("text").value_or("(no text)"));
 }
 
 std::string recovered_id(std::string_view text) {

@@ -23,7 +23,7 @@ using testing::temp_dir;
 
 // Wraps an inner event the way Slack delivers it in an events_api envelope's payload.
 store_executor::callback_ptr shared(json callback) {
-    return std::make_shared<const json>(std::move(callback));
+    return std::make_shared<const json_document>(callback);
 }
 
 json callback(json event, std::string event_id, std::int64_t event_time = 1700000000) {
@@ -498,7 +498,7 @@ TEST(StoreExecutor, RefusesWhenFullAndAfterStop) {
     EXPECT_FALSE(q.try_push(std::move(third), std::move(third_done)));
     // Refused arguments stay with the caller, ready for a retry.
     ASSERT_TRUE(third);
-    EXPECT_EQ((*third)["event_id"], "Ev3");
+    EXPECT_EQ(third->root().string("event_id"), "Ev3");
     EXPECT_TRUE(third_done);
     EXPECT_EQ(q.pending(), 2u);
     release->set_value();

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "../fuzz/json_parse_harness.hpp"
+#include "incident_bot/json_document.hpp"
 
 namespace incident_bot {
 namespace {
@@ -139,6 +140,107 @@ TEST(ParseJson, MutatedFixturesParseAsWithNlohmann) {
             }
         }
         ASSERT_TRUE(parses_like_nlohmann(d)) << " (mutation " << i << ")";
+    }
+}
+
+// json_document: what the hot path reads in place must be what the tree (parse_json) holds.
+TEST(JsonDocument, ReadsInPlaceWhatParseJsonGives) {
+    for (const auto& d : fixtures()) {
+        const auto doc = json_document::parse(d);
+        ASSERT_TRUE(doc);
+        const json expected = parse_json(d);
+        EXPECT_TRUE(fuzz::same_json(doc->tree(), expected));
+        for (const auto& [key, value] : expected.items()) {
+            const json_view v = doc->root()[key];
+            ASSERT_TRUE(v.present()) << key;
+            EXPECT_EQ(v.is_object(), value.is_object());
+            EXPECT_EQ(v.is_array(), value.is_array());
+            EXPECT_EQ(v.items().size(), value.is_array() ? value.size() : 0u);
+            if (value.is_string()) EXPECT_EQ(v.string(), value.get<std::string>());
+            else EXPECT_FALSE(v.string());
+            if (value.is_number_integer()) EXPECT_EQ(v.integer(), value.get<std::int64_t>());
+            if (value.is_boolean()) EXPECT_EQ(v.boolean(), value.get<bool>());
+        }
+    }
+}
+
+TEST(JsonDocument, AbsentAndMistypedValuesReadAsNothing) {
+    const auto doc = json_document::parse(R"({"a":{"b":"x"},"n":5,"s":"t","a2":[1,"two"],"d":1,"d":2})");
+    ASSERT_TRUE(doc);
+    const json_view root = doc->root();
+    EXPECT_EQ(root["a"].string("b"), "x");
+    EXPECT_FALSE(root["missing"].present());
+    EXPECT_FALSE(root["missing"]["deeper"].present());
+    EXPECT_FALSE(root.string("n"));
+    EXPECT_FALSE(root["s"].integer());
+    EXPECT_FALSE(root["s"]["b"].present());
+    EXPECT_TRUE(root["n"].items().empty());
+    ASSERT_EQ(root["a2"].items().size(), 2u);
+    EXPECT_EQ(root["a2"].items()[1].string(), "two");
+    // A repeated key: the last one counts, in place and in the tree alike.
+    EXPECT_EQ(root["d"].integer(), 2);
+    EXPECT_EQ(doc->tree()["d"], 2);
+    EXPECT_FALSE(json_document().root().present());
+    EXPECT_TRUE(json_document().tree().is_null());
+}
+
+TEST(JsonDocument, SubdocumentKeepsItsStorageAlive) {
+    json_document part;
+    {
+        const auto whole = json_document::parse(R"({"payload":{"event":{"text":"kept"}},"pad":[1,2,3]})");
+        ASSERT_TRUE(whole);
+        part = whole->subdocument(whole->root()["payload"]);
+    }
+    EXPECT_EQ(part.root()["event"].string("text"), "kept");
+    EXPECT_EQ(part.tree(), json::parse(R"({"event":{"text":"kept"}})"));
+    EXPECT_TRUE(json_document::parse("{}")->subdocument(json_view{}).tree().is_null());
+}
+
+TEST(JsonDocument, WhatSimdjsonDeclinesGoesThroughParseJson) {
+    // A lone surrogate and an integer beyond 64 bits: read as parse_json reads them.
+    const std::string text = R"({"t":"cut \ud83d","n":123456789012345678901234567890})";
+    const auto doc = json_document::parse(text);
+    ASSERT_TRUE(doc);
+    EXPECT_EQ(doc->root().string("t"), "cut \xEF\xBF\xBD");
+    EXPECT_TRUE(fuzz::same_json(doc->tree(), parse_json(text)));
+    std::string why;
+    EXPECT_FALSE(json_document::parse("{\"a\":", &why));
+    EXPECT_EQ(why, "not valid JSON or not UTF-8");
+    EXPECT_FALSE(json_document::parse("\"\xff\"", &why));
+}
+
+TEST(JsonDocument, NestingIsCappedAsInParseJson) {
+    EXPECT_TRUE(json_document::parse(nested(max_json_depth))->root().is_array());
+    std::string why;
+    EXPECT_FALSE(json_document::parse(nested(max_json_depth + 1), &why));
+    EXPECT_EQ(why, "JSON nested deeper than " + std::to_string(max_json_depth) + " levels");
+    // A value built in code reads back in place up to the cap.
+    EXPECT_TRUE(json_document(parse_json(nested(max_json_depth))).root().is_array());
+}
+
+TEST(JsonDocument, LargeDocumentsParseToo) {
+    json big = {{"items", json::array()}};
+    for (int i = 0; i < 20'000; ++i) big["items"].push_back({{"i", i}, {"s", "text " + std::to_string(i)}});
+    const std::string text = big.dump();
+    ASSERT_GT(text.size(), 256u * 1024);
+    const auto doc = json_document::parse(text);
+    ASSERT_TRUE(doc);
+    EXPECT_EQ(doc->root()["items"].items().back().string("s"), "text 19999");
+    EXPECT_EQ(doc->tree(), big);
+}
+
+TEST(JsonDocument, MutatedFixturesAgreeWithParseJson) {
+    const auto docs = fixtures();
+    std::mt19937 rng(13);
+    const std::string interesting = "{}[]\",:0-e.\\u\xff\xc3\x80 tfn";
+    for (int i = 0; i < 3'000; ++i) {
+        std::string d = docs[rng() % docs.size()];
+        const std::size_t at = rng() % d.size();
+        d[at] = interesting[rng() % interesting.size()];
+        const json expected = parse_json(d);
+        const auto doc = json_document::parse(d);
+        ASSERT_EQ(doc.has_value(), !expected.is_discarded()) << " (mutation " << i << ")";
+        if (doc) ASSERT_TRUE(fuzz::same_json(doc->tree(), expected)) << " (mutation " << i << ")";
     }
 }
 

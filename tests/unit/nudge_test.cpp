@@ -20,6 +20,11 @@ using testing::temp_dir;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
+// The event as the bot reads it: parsed, in place.
+std::optional<nudge_message> candidate(const json& event, std::string_view bot_user = {}) {
+    return nudge_candidate(json_document(event).root(), bot_user);
+}
+
 json message(std::string text, std::string user = "U1") {
     return {{"type", "message"},
             {"channel", "C1"},
@@ -41,7 +46,7 @@ std::string file_bytes(const std::string& path) {
 }
 
 TEST(NudgeCandidate, TakesPlainMessagesAndBroadcasts) {
-    auto m = nudge_candidate(message("who broke prod?"));
+    auto m = candidate(message("who broke prod?"));
     ASSERT_TRUE(m);
     EXPECT_EQ(m->channel, "C1");
     EXPECT_EQ(m->user, "U1");
@@ -51,7 +56,7 @@ TEST(NudgeCandidate, TakesPlainMessagesAndBroadcasts) {
     auto broadcast = message("who broke prod?");
     broadcast["subtype"] = "thread_broadcast";
     broadcast["thread_ts"] = "1699999999.000001";
-    m = nudge_candidate(broadcast);
+    m = candidate(broadcast);
     ASSERT_TRUE(m);
     EXPECT_EQ(m->thread_ts, "1699999999.000001");
 }
@@ -59,24 +64,24 @@ TEST(NudgeCandidate, TakesPlainMessagesAndBroadcasts) {
 TEST(NudgeCandidate, RepliesGoToTheThreadParentsToTheChannel) {
     auto reply = message("who broke prod?");
     reply["thread_ts"] = "1699999999.000001";
-    EXPECT_EQ(nudge_candidate(reply)->thread_ts, "1699999999.000001");
+    EXPECT_EQ(candidate(reply)->thread_ts, "1699999999.000001");
 
     auto parent = message("who broke prod?");
     parent["thread_ts"] = parent["ts"];
-    EXPECT_FALSE(nudge_candidate(parent)->thread_ts);
+    EXPECT_FALSE(candidate(parent)->thread_ts);
 }
 
 TEST(NudgeCandidate, SkipsBotsSelfAndOtherSubtypes) {
     auto bot = message("who broke prod?");
     bot["bot_id"] = "B1";
-    EXPECT_FALSE(nudge_candidate(bot));
-    EXPECT_FALSE(nudge_candidate(testing::fixture("event_bot_message.json")));
-    EXPECT_FALSE(nudge_candidate(message("who broke prod?", "UBOT"), "UBOT"));
-    EXPECT_TRUE(nudge_candidate(message("who broke prod?", "U1"), "UBOT"));
+    EXPECT_FALSE(candidate(bot));
+    EXPECT_FALSE(candidate(testing::fixture("event_bot_message.json")));
+    EXPECT_FALSE(candidate(message("who broke prod?", "UBOT"), "UBOT"));
+    EXPECT_TRUE(candidate(message("who broke prod?", "U1"), "UBOT"));
     for (const char* subtype : {"channel_join", "message_deleted", "me_message", "file_share"}) {
         auto m = message("who broke prod?");
         m["subtype"] = subtype;
-        EXPECT_FALSE(nudge_candidate(m)) << subtype;
+        EXPECT_FALSE(candidate(m)) << subtype;
     }
 }
 
@@ -86,30 +91,30 @@ TEST(NudgeCandidate, EditsCountOnlyWhenTheTextChanged) {
                  {"channel", "C1"},
                  {"message", message("who broke prod?")},
                  {"previous_message", message("prod is down")}};
-    auto m = nudge_candidate(edit);
+    auto m = candidate(edit);
     ASSERT_TRUE(m);
     EXPECT_EQ(m->text, "who broke prod?");
 
     // A link unfurl re-sends the same text.
     edit["previous_message"]["text"] = "who broke prod?";
-    EXPECT_FALSE(nudge_candidate(edit));
+    EXPECT_FALSE(candidate(edit));
     edit.erase("previous_message");
-    EXPECT_FALSE(nudge_candidate(edit));
-    EXPECT_FALSE(nudge_candidate(testing::fixture("event_message_changed.json")));
+    EXPECT_FALSE(candidate(edit));
+    EXPECT_FALSE(candidate(testing::fixture("event_message_changed.json")));
 }
 
 TEST(NudgeCandidate, MalformedEventsAreIgnored) {
-    EXPECT_FALSE(nudge_candidate(json()));
-    EXPECT_FALSE(nudge_candidate(json::array()));
-    EXPECT_FALSE(nudge_candidate(json{{"type", "message"}, {"text", "who broke prod?"}}));
+    EXPECT_FALSE(candidate(json()));
+    EXPECT_FALSE(candidate(json::array()));
+    EXPECT_FALSE(candidate(json{{"type", "message"}, {"text", "who broke prod?"}}));
     auto m = message("who broke prod?");
     m["user"] = 42;
-    EXPECT_FALSE(nudge_candidate(m));
+    EXPECT_FALSE(candidate(m));
     m = message("who broke prod?");
     m["subtype"] = "message_changed";
     m["message"] = "not an object";
     m["previous_message"] = json::object();
-    EXPECT_FALSE(nudge_candidate(m));
+    EXPECT_FALSE(candidate(m));
 }
 
 finding finding_of(std::string category, std::string rule_id) {
@@ -165,7 +170,7 @@ class NudgeDecision : public ::testing::Test {
                                   const std::string& user = "U1") {
         auto event = message(text, user);
         if (!watched) event["channel"] = "C2";
-        const auto m = nudge_candidate(event);
+        const auto m = candidate(event);
         EXPECT_TRUE(m);
         return settle_nudge(db, cfg, *m, default_rules().scan(m->text), now());
     }
@@ -244,7 +249,7 @@ TEST_F(NudgeDecision, ThrottlesPerPersonAndCategoryWithinTheWindow) {
 TEST_F(NudgeDecision, ThrottleSurvivesARestart) {
     ASSERT_TRUE(decide("who broke prod?"));
     store reopened(dir.file("bot.db"), open_mode::read_write, clock.options());
-    const auto m = nudge_candidate(message("who broke prod?"));
+    const auto m = candidate(message("who broke prod?"));
     EXPECT_FALSE(settle_nudge(reopened, cfg, *m, default_rules().scan(m->text), now()));
 }
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "incident_bot/json_document.hpp"
 
 namespace incident_bot {
 
@@ -14,8 +14,9 @@ struct envelope {
     /// Echoed back in the ack.
     std::string envelope_id;
     /// The body Slack would POST in HTTP mode: Events API callback, command fields, or an
-    /// interaction. May be any JSON value; treat non-objects as opaque.
-    nlohmann::json payload;
+    /// interaction. May be any JSON value; treat non-objects as opaque. Read it in place
+    /// (`payload.root()`) on paths every event takes; `payload.tree()` builds a tree.
+    json_document payload;
     /// Whether a payload in the ack is used (slash commands, view submissions).
     bool accepts_response_payload = false;
     /// events_api only: 0 on first delivery, 1..3 on redeliveries.

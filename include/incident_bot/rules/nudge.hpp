@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "incident_bot/config.hpp"
+#include "incident_bot/json_document.hpp"
 #include "incident_bot/rules/engine.hpp"
 
 namespace incident_bot {
@@ -37,8 +38,7 @@ struct nudge_message {
 /// thread_broadcast, or the new text of a message_changed whose text really changed (link
 /// unfurls also arrive as edits). Nullopt for bots (`bot_id`), `bot_user` itself, other
 /// subtypes and malformed events.
-std::optional<nudge_message> nudge_candidate(const nlohmann::json& event,
-                                             std::string_view bot_user = {});
+std::optional<nudge_message> nudge_candidate(json_view event, std::string_view bot_user = {});
 
 /// What the store knows that a nudge decision needs, read on the store's thread.
 struct nudge_context {

@@ -11,6 +11,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "incident_bot/json_document.hpp"
+
 namespace incident_bot {
 
 /// An immutable set of name words; shareable between threads.
@@ -42,7 +44,7 @@ private:
 
 /// The people a `message` event names: its author and the users it mentions (`<@U…>`),
 /// each once, in order. Bots' messages name nobody.
-std::vector<std::string> people_in_message(const nlohmann::json& event);
+std::vector<std::string> people_in_message(json_view event);
 
 /// A `users.info` answer's names: display name, real name, first name and handle, each
 /// once. Empty for a malformed answer.

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "incident_bot/json_document.hpp"
 
 #include "incident_bot/log.hpp"
 #include "incident_bot/store/store.hpp"
@@ -73,7 +73,7 @@ public:
 
     /// Dedupes on `event_id` and applies the event, both in one transaction (a savepoint
     /// when the caller has one open). SQLite errors come back as `failed`.
-    ingest_result apply(const nlohmann::json& callback);
+    ingest_result apply(const json_document& callback);
 
     /// Starts a batch: until `end_batch`, each channel's open incident is looked up once and
     /// then remembered. Only for callers that hold the write transaction around the whole
@@ -84,13 +84,14 @@ public:
     void end_batch();
 
 private:
-    ingest_result apply_event(const nlohmann::json& callback, const nlohmann::json& event);
-    ingest_result on_message(const nlohmann::json& event);
-    ingest_result on_changed(const nlohmann::json& event, std::int64_t incident_id);
-    ingest_result on_deleted(const nlohmann::json& event, std::int64_t incident_id);
-    ingest_result on_pin(const nlohmann::json& event, bool added);
-    ingest_result on_reaction(const nlohmann::json& event, bool added);
-    ingest_result on_member_joined(const nlohmann::json& event);
+    ingest_result apply_event(json_view callback, json_view event);
+    ingest_result on_message(json_view event);
+    ingest_result on_changed(json_view event, std::int64_t incident_id);
+    ingest_result on_deleted(json_view event, std::int64_t incident_id);
+    ingest_result on_pin(json_view event, bool added);
+    ingest_result on_reaction(json_view event, bool added);
+    // member_joined_channel has no ts of its own: `event_ts` is when it happened.
+    ingest_result on_member_joined(json_view event, const std::string& event_ts);
     std::optional<std::int64_t> watched(const std::string& channel);
 
     store& store_;

@@ -14,8 +14,6 @@
 #include <thread>
 #include <variant>
 
-#include <nlohmann/json.hpp>
-
 #include "incident_bot/config.hpp"
 #include "incident_bot/log.hpp"
 #include "incident_bot/store/ingest.hpp"
@@ -42,7 +40,7 @@ public:
     /// Work to run on the writer thread in its own transaction scope, between batches.
     using job = std::function<void(store&)>;
     /// An Events API callback, shared with whoever received it (no copy on the way here).
-    using callback_ptr = std::shared_ptr<const nlohmann::json>;
+    using callback_ptr = std::shared_ptr<const json_document>;
 
     /// Starts the writer thread. `s` and `log` must outlive the executor, and nothing else may
     /// use `s` meanwhile (submit work with `post`).

@@ -48,6 +48,7 @@ model_params read_params(const options& opts) {
     integer("bucket", p.bucket, 0, 10000000);
     integer("cutoff", p.cutoff, 0, 10000000);
     integer("seed", p.seed, 0, 1000000);
+    integer("rare-below", p.rare_below, 0, 1000);
     p.fine_kinds =
         opts.choice("fine-labels", {"one", "kinds"}, p.fine_kinds ? "kinds" : "one") == "kinds";
     return p;
@@ -59,7 +60,7 @@ int train_command(context& ctx) {
         if (a == "-o") a = "--output";
     options opts(ctx.args,
                  {"output", "dev", "precision", "rules", "config", "db", "dim", "epoch", "lr",
-                  "word-ngrams", "minn", "maxn", "bucket", "cutoff", "seed", "fine-labels"},
+                  "word-ngrams", "minn", "maxn", "bucket", "cutoff", "seed", "fine-labels", "rare-below"},
                  {"with-feedback"});
     const auto output = opts.value("output");
     if (!output) throw usage_error("--output MODEL is required");
@@ -96,7 +97,8 @@ int train_command(context& ctx) {
                        {"bucket", params.bucket},
                        {"cutoff", params.cutoff},
                        {"seed", params.seed},
-                       {"fine_labels", params.fine_kinds ? "kinds" : "one"}}}};
+                       {"fine_labels", params.fine_kinds ? "kinds" : "one"},
+                       {"rare_below", params.rare_below}}}};
         write_sidecar(*output, meta);
         if (opts.flag("with-feedback"))
             ctx.out << feedback << " lines from nudge feedback in the store\n";

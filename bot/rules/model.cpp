@@ -16,6 +16,8 @@
 #include <fstream>
 #include <optional>
 #include <random>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "incident_bot/rules/engine.hpp"
 #include "rules/model_scorer.hpp"
@@ -90,6 +92,23 @@ std::shared_ptr<const fasttext::DenseMatrix> dense_input(const fasttext::FastTex
     return dense;
 }
 
+constexpr std::string_view rare_token = "<rare>";
+
+// `line` (model_input's tokens) with each token `known` rejects replaced by rare_token.
+template <class Known>
+std::string mark_rare(std::string_view line, const Known& known) {
+    std::string out;
+    out.reserve(line.size());
+    while (!line.empty()) {
+        const std::size_t end = std::min(line.find(' '), line.size());
+        const std::string_view token = line.substr(0, end);
+        if (!out.empty()) out.push_back(' ');
+        out += known(token) ? token : rare_token;
+        line.remove_prefix(std::min(end + 1, line.size()));
+    }
+    return out;
+}
+
 bool is_word_byte(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '@' || c == '#' ||
            c == '_' || c == '-' || c >= 0x80;
@@ -103,6 +122,8 @@ struct blame_model::impl {
     double threshold = 0.5;
     // Label id → blame category, pointing into rule_categories (empty for fine kinds).
     std::vector<std::string_view> kinds;
+    // Trained with rare words as rare_token (model_params::rare_below).
+    bool rare_words = false;
 };
 
 blame_model::blame_model(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -148,6 +169,8 @@ std::shared_ptr<const blame_model> blame_model::load(std::string_view model,
     if (digest->get<std::string>() != sha256_hex(model))
         throw model_error(where + ": does not match its sidecar (retrain, or copy both files)");
     p->threshold = threshold->get<double>();
+    if (const auto params = p->meta.find("params"); params != p->meta.end() && params->is_object())
+        p->rare_words = params->value("rare_below", 0) > 0;
     fasttext::FastText ft;
     try {
         view_buf buf(model);
@@ -204,11 +227,16 @@ std::shared_ptr<const blame_model> open_model(const std::string& setting) {
     return blame_model::load_file(setting);
 }
 
+std::string blame_model::input_line(std::string_view text) const {
+    std::string line = model_input(text);
+    if (!impl_->rare_words) return line;
+    return mark_rare(line, [this](std::string_view w) { return impl_->scorer->knows(w); });
+}
+
 model_prediction blame_model::predict(std::string_view text) const {
-    const std::string line = model_input(text);
     model_prediction out;
-    if (word_count(line) < min_model_words) return out;
-    const std::vector<float>& scores = impl_->scorer->score(line);
+    if (word_count(model_input(text)) < min_model_words) return out;
+    const std::vector<float>& scores = impl_->scorer->score(input_line(text));
     double best = -1;
     for (std::size_t id = 0; id < scores.size(); ++id) {
         const std::string_view kind = impl_->kinds[id];
@@ -268,12 +296,29 @@ void train_model(const std::vector<labeled_line>& train,
     // an order shuffled with a fixed seed (the corpus is grouped by batch and kind, and SGD
     // on sorted input learns the last group best).
     std::vector<std::string> lines;
+    std::vector<std::string> labels;
     lines.reserve(train.size());
     for (const auto& l : train) {
         std::string label = l.blame ? std::string(label_prefix) + l.kind : std::string(ok_label);
         if (!l.blame && params.fine_kinds && l.kind != "none") label += "_" + l.kind;
-        lines.push_back(label + " " + model_input(l.text) + "\n");
+        lines.push_back(model_input(l.text));
+        labels.push_back(std::move(label));
     }
+    if (params.rare_below > 1) {
+        std::unordered_map<std::string_view, int> seen;
+        for (const auto& l : lines)
+            for (std::string_view rest = l; !rest.empty();) {
+                const std::size_t end = std::min(rest.find(' '), rest.size());
+                ++seen[rest.substr(0, end)];
+                rest.remove_prefix(std::min(end + 1, rest.size()));
+            }
+        std::unordered_set<std::string> common;
+        for (const auto& [word, n] : seen)
+            if (n >= params.rare_below) common.emplace(word);
+        for (auto& l : lines)
+            l = mark_rare(l, [&](std::string_view w) { return common.contains(std::string(w)); });
+    }
+    for (std::size_t i = 0; i < lines.size(); ++i) lines[i] = labels[i] + " " + lines[i] + "\n";
     std::mt19937 rng(static_cast<std::mt19937::result_type>(params.seed));
     for (std::size_t i = lines.size(); i > 1; --i)
         std::swap(lines[i - 1], lines[rng() % i]);  // Fisher-Yates: std::shuffle is not portable

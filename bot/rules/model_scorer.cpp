@@ -148,6 +148,10 @@ std::size_t model_scorer::add_subwords(std::string_view word, float* hidden) con
     return added;
 }
 
+bool model_scorer::knows(std::string_view word) const {
+    return find_word(word, hash_text(word)) >= 0;
+}
+
 const std::vector<float>& model_scorer::score(std::string_view line) const {
     thread_local std::vector<float> hidden;
     thread_local std::vector<std::int32_t> hashes;

@@ -31,6 +31,8 @@ public:
     /// output), in label order; empty when the line has nothing the model knows. The vector
     /// is this thread's scratch: valid until the thread's next call.
     const std::vector<float>& score(std::string_view line) const;
+    /// Whether `word` is in the model's dictionary.
+    bool knows(std::string_view word) const;
 
 private:
     /// Adds the rows of an unknown word's character n-grams; returns how many it added.

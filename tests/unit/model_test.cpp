@@ -124,6 +124,30 @@ TEST(Model, TrainingIsDeterministicAndTheResultLoads) {
     EXPECT_LE(one.blame, 1.0);
 }
 
+// Words seen fewer than rare_below times in training, and words it never saw, read as one
+// token; the sidecar says the model was trained that way.
+TEST(Model, RareWordsReadAsOneToken) {
+    testing::temp_dir dir;
+    const auto corpus = read_corpus({source_dir + "/config/corpus/train/00-original.tsv"});
+    model_params small;
+    small.epoch = 2;
+    small.bucket = 2000;
+    small.cutoff = 0;
+    small.rare_below = 3;
+    train_model(corpus, small, dir.file("rare.ftz"));
+    write_sidecar(dir.file("rare.ftz"), {{"threshold", 0.5}, {"params", {{"rare_below", 3}}}});
+    const auto rare = blame_model::load_file(dir.file("rare.ftz"));
+    EXPECT_EQ(rare->input_line("Zbigniew should have checked the deploy"),
+              "<rare> should have checked the deploy");
+    EXPECT_GE(rare->predict("Zbigniew should have checked the deploy").blame, 0.0);
+
+    small.rare_below = 0;
+    train_model(corpus, small, dir.file("plain.ftz"));
+    write_sidecar(dir.file("plain.ftz"), {{"threshold", 0.5}});
+    EXPECT_EQ(blame_model::load_file(dir.file("plain.ftz"))->input_line("Zbigniew should have"),
+              "zbigniew should have");
+}
+
 TEST(Model, RefusesAModelThatDoesNotMatchItsSidecar) {
     testing::temp_dir dir;
     std::ofstream(dir.file("m.ftz")) << "not a model";
@@ -172,7 +196,7 @@ TEST(Model, ScoresLikeFastTextOnTheQuantizedModel) {
     for (const auto& line : read_corpus({source_dir + "/config/corpus/dev"})) {
         const auto ours = model->predict(line.text);
         if (ours.blame == 0) continue;  // too short to score: no fastText call
-        std::istringstream in(model_input(line.text));
+        std::istringstream in(model->input_line(line.text));
         dict->getLine(in, words, labels);
         fasttext::Predictions scores;
         quantized.predict(dict->nlabels(), words, scores, 0.0);

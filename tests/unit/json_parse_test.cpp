@@ -156,10 +156,17 @@ TEST(JsonDocument, ReadsInPlaceWhatParseJsonGives) {
             EXPECT_EQ(v.is_object(), value.is_object());
             EXPECT_EQ(v.is_array(), value.is_array());
             EXPECT_EQ(v.items().size(), value.is_array() ? value.size() : 0u);
-            if (value.is_string()) EXPECT_EQ(v.string(), value.get<std::string>());
-            else EXPECT_FALSE(v.string());
-            if (value.is_number_integer()) EXPECT_EQ(v.integer(), value.get<std::int64_t>());
-            if (value.is_boolean()) EXPECT_EQ(v.boolean(), value.get<bool>());
+            if (value.is_string()) {
+                EXPECT_EQ(v.string(), value.get<std::string>());
+            } else {
+                EXPECT_FALSE(v.string());
+            }
+            if (value.is_number_integer()) {
+                EXPECT_EQ(v.integer(), value.get<std::int64_t>());
+            }
+            if (value.is_boolean()) {
+                EXPECT_EQ(v.boolean(), value.get<bool>());
+            }
         }
     }
 }
@@ -240,7 +247,9 @@ TEST(JsonDocument, MutatedFixturesAgreeWithParseJson) {
         const json expected = parse_json(d);
         const auto doc = json_document::parse(d);
         ASSERT_EQ(doc.has_value(), !expected.is_discarded()) << " (mutation " << i << ")";
-        if (doc) ASSERT_TRUE(fuzz::same_json(doc->tree(), expected)) << " (mutation " << i << ")";
+        if (doc) {
+            ASSERT_TRUE(fuzz::same_json(doc->tree(), expected)) << " (mutation " << i << ")";
+        }
     }
 }
 

@@ -22,7 +22,7 @@ store_executor::store_executor(store& s,
 store_executor::~store_executor() { stop(); }
 
 bool store_executor::needs_wake() const {
-    return queue_.size() == 1 || queued_events_ == config_.max_batch;
+    return (idle_ && queue_.size() == 1) || queued_events_ == config_.max_batch;
 }
 
 bool store_executor::try_push(callback_ptr&& callback, completion&& done, std::size_t bytes) {
@@ -69,14 +69,32 @@ void store_executor::stop() {
 }
 
 void store_executor::run() {
+    bool just_committed = false;
     for (;;) {
         std::deque<item> batch;
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;  // stopping and drained
-            take_batch(lock, batch);
+            bool linger = true;
+            if (just_committed && config_.commit_linger.count() > 0 && queue_.empty()) {
+                // Events come in streams: the next ones are likely on their way. Waiting one
+                // linger for them without being woken, then committing what came, saves the
+                // wake-up per batch that a notification costs; what came waited a linger at
+                // most. (Events that came during the commit keep their own window.)
+                wake_.wait_for(lock, config_.commit_linger, [this] {
+                    return stopping_ || queued_events_ >= config_.max_batch;
+                });
+                linger = false;
+            }
+            if (queue_.empty()) {
+                idle_ = true;
+                wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+                idle_ = false;
+                if (queue_.empty()) return;  // stopping and drained
+                linger = true;
+            }
+            take_batch(lock, batch, linger);
         }
+        just_committed = std::holds_alternative<event_item>(batch.front());
         if (auto* work = std::get_if<job>(&batch.front())) {
             try {
                 (*work)(store_);
@@ -106,9 +124,11 @@ void store_executor::index_if_due() {
     }
 }
 
-void store_executor::take_batch(std::unique_lock<std::mutex>& lock, std::deque<item>& batch) {
+void store_executor::take_batch(std::unique_lock<std::mutex>& lock,
+                                std::deque<item>& batch,
+                                bool linger) {
     if (auto* first = std::get_if<event_item>(&queue_.front());
-        first && config_.commit_linger.count() > 0 && !stopping_) {
+        first && linger && config_.commit_linger.count() > 0 && !stopping_) {
         // The window opens when the first event arrived, so a writer that was busy with the
         // previous commit does not add a full linger on top of it.
         wake_.wait_until(lock, first->queued_at + config_.commit_linger, [this] {

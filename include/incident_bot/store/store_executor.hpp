@@ -25,7 +25,9 @@ namespace incident_bot {
 /// event, lingers up to `store_config::commit_linger` (or until `max_batch` events wait),
 /// then commits once; only then does each event's completion run (on the writer thread) with
 /// its result. A completion thus never reports `stored` for an uncommitted event; when the
-/// commit fails, every event of the batch reports `failed`.
+/// commit fails, every event of the batch reports `failed`. Under a steady stream the
+/// writer does not wait to be woken: after each commit it waits one linger, then commits
+/// what came in the meantime.
 ///
 /// Search indexing is kept off the commit path: between batches the writer indexes up to
 /// `store_config::index_step` new entries once that many were committed or a second has
@@ -74,11 +76,13 @@ private:
     using item = std::variant<event_item, job>;
 
     void run();
-    void take_batch(std::unique_lock<std::mutex>& lock, std::deque<item>& batch);
+    // Takes the next batch; with `linger`, first holds it open for more events (see
+    // store_config::commit_linger).
+    void take_batch(std::unique_lock<std::mutex>& lock, std::deque<item>& batch, bool linger);
     void commit_batch(std::deque<item>& batch);
     void index_if_due();
-    // Wakes the writer only when it may be asleep: on the first item of an empty queue, and
-    // when a lingering batch fills up. Called with the lock held.
+    // Wakes the writer only when it waits for a notification: on the first item while it is
+    // idle, and when a lingering batch fills up. Called with the lock held.
     bool needs_wake() const;
 
     store& store_;
@@ -91,6 +95,9 @@ private:
     std::size_t queued_events_ = 0;
     std::size_t queued_bytes_ = 0;
     bool stopping_ = false;
+    // The writer waits for a first item with nothing to wake it but a notification (after a
+    // commit it waits one linger on its own, see run()).
+    bool idle_ = false;
     // Writer thread only: events committed since the last indexing step, and its time.
     std::size_t unindexed_ = 0;
     std::chrono::steady_clock::time_point last_index_ = std::chrono::steady_clock::now();

@@ -124,23 +124,26 @@ TEST(ReplaceLoneSurrogates, RewritesOnlyUnpairedEscapesInPlace) {
 
 // Byte flips, insertions and truncations of real payloads: most are invalid, some are
 // valid in surprising ways; either way both parsers must agree.
+std::string mutated(const std::vector<std::string>& docs, std::mt19937& rng) {
+    const std::string interesting = "{}[]\",:0-e.\\u\xff\xc3\x80 tfn";
+    std::string d = docs[rng() % docs.size()];
+    for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0 && !d.empty(); --edits) {
+        const std::size_t at = rng() % d.size();
+        const char c = interesting[rng() % interesting.size()];
+        switch (rng() % 3) {
+            case 0: d[at] = c; break;
+            case 1: d.insert(at, 1, c); break;
+            default: d.resize(at); break;
+        }
+    }
+    return d;
+}
+
 TEST(ParseJson, MutatedFixturesParseAsWithNlohmann) {
     const auto docs = fixtures();
     std::mt19937 rng(11);
-    const std::string interesting = "{}[]\",:0-e.\\u\xff\xc3\x80 tfn";
-    for (int i = 0; i < 10'000; ++i) {
-        std::string d = docs[rng() % docs.size()];
-        for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0 && !d.empty(); --edits) {
-            const std::size_t at = rng() % d.size();
-            const char c = interesting[rng() % interesting.size()];
-            switch (rng() % 3) {
-                case 0: d[at] = c; break;
-                case 1: d.insert(at, 1, c); break;
-                default: d.resize(at); break;
-            }
-        }
-        ASSERT_TRUE(parses_like_nlohmann(d)) << " (mutation " << i << ")";
-    }
+    for (int i = 0; i < 10'000; ++i)
+        ASSERT_TRUE(parses_like_nlohmann(mutated(docs, rng))) << " (mutation " << i << ")";
 }
 
 // json_document: what the hot path reads in place must be what the tree (parse_json) holds.
@@ -239,11 +242,8 @@ TEST(JsonDocument, LargeDocumentsParseToo) {
 TEST(JsonDocument, MutatedFixturesAgreeWithParseJson) {
     const auto docs = fixtures();
     std::mt19937 rng(13);
-    const std::string interesting = "{}[]\",:0-e.\\u\xff\xc3\x80 tfn";
     for (int i = 0; i < 3'000; ++i) {
-        std::string d = docs[rng() % docs.size()];
-        const std::size_t at = rng() % d.size();
-        d[at] = interesting[rng() % interesting.size()];
+        const std::string d = mutated(docs, rng);
         const json expected = parse_json(d);
         const auto doc = json_document::parse(d);
         ASSERT_EQ(doc.has_value(), !expected.is_discarded()) << " (mutation " << i << ")";

@@ -89,15 +89,21 @@ TEST(ChooseThreshold, LowestScoreThatKeepsTheTargetPrecision) {
     EXPECT_DOUBLE_EQ(choose_threshold(dev, scores, rules_flag_an_ok, 1.0), 1.0);
 }
 
+// Settings that train a model on one batch in about a second.
+model_params small_params() {
+    model_params p;
+    p.epoch = 5;
+    p.bucket = 20000;
+    p.cutoff = 2000;
+    return p;
+}
+
 // Training twice on the same lines writes the same bytes, so a team (and the test below)
 // can reproduce a model from its corpus.
 TEST(Model, TrainingIsDeterministicAndTheResultLoads) {
     testing::temp_dir dir;
     const auto corpus = read_corpus({source_dir + "/config/corpus/train/00-original.tsv"});
-    model_params small;
-    small.epoch = 5;
-    small.bucket = 20000;
-    small.cutoff = 2000;
+    model_params small = small_params();
     train_model(corpus, small, dir.file("a.ftz"));
     train_model(corpus, small, dir.file("b.ftz"));
     EXPECT_EQ(sha256_hex(slurp(dir.file("a.ftz"))), sha256_hex(slurp(dir.file("b.ftz"))));
@@ -128,12 +134,11 @@ TEST(Model, TrainingIsDeterministicAndTheResultLoads) {
 // token; the sidecar says the model was trained that way.
 TEST(Model, RareWordsReadAsOneToken) {
     testing::temp_dir dir;
-    const auto corpus = read_corpus({source_dir + "/config/corpus/train/00-original.tsv"});
-    model_params small;
-    small.epoch = 2;
-    small.bucket = 2000;
-    small.cutoff = 0;
+    model_params small = small_params();
     small.rare_below = 3;
+    small.cutoff = 0;  // no pruning: every word kept in training stays known
+    small.bucket = 2000;  // and few rows to quantize without it
+    const auto corpus = read_corpus({source_dir + "/config/corpus/train/00-original.tsv"});
     train_model(corpus, small, dir.file("rare.ftz"));
     write_sidecar(dir.file("rare.ftz"), {{"threshold", 0.5}, {"params", {{"rare_below", 3}}}});
     const auto rare = blame_model::load_file(dir.file("rare.ftz"));

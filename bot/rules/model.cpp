@@ -228,15 +228,19 @@ std::shared_ptr<const blame_model> open_model(const std::string& setting) {
 }
 
 std::string blame_model::input_line(std::string_view text) const {
-    std::string line = model_input(text);
+    return known_words(model_input(text));
+}
+
+std::string blame_model::known_words(std::string line) const {
     if (!impl_->rare_words) return line;
     return mark_rare(line, [this](std::string_view w) { return impl_->scorer->knows(w); });
 }
 
 model_prediction blame_model::predict(std::string_view text) const {
     model_prediction out;
-    if (word_count(model_input(text)) < min_model_words) return out;
-    const std::vector<float>& scores = impl_->scorer->score(input_line(text));
+    std::string line = model_input(text);
+    if (word_count(line) < min_model_words) return out;
+    const std::vector<float>& scores = impl_->scorer->score(known_words(std::move(line)));
     double best = -1;
     for (std::size_t id = 0; id < scores.size(); ++id) {
         const std::string_view kind = impl_->kinds[id];

@@ -90,6 +90,9 @@ public:
     const nlohmann::json& metadata() const;
 
 private:
+    // `line` (model_input's output) with the words the model does not know as `<rare>`
+    // when it was trained that way.
+    std::string known_words(std::string line) const;
     struct impl;
     explicit blame_model(std::unique_ptr<impl> p);
     std::unique_ptr<impl> impl_;

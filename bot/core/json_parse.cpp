@@ -1,5 +1,6 @@
 #include "incident_bot/json_parse.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
@@ -285,10 +286,44 @@ json_document::json_document(const json& value) {
     state_ = std::move(s);
 }
 
+namespace {
+
+// simdjson sizes a document for the worst case, a tape of 8 bytes and a string buffer of
+// 1.7 bytes per input byte; a Slack message uses about a tenth of the tape. A document kept
+// until its event is acked keeps only what it uses (tape format: simdjson's doc/tape.md).
+// Only for a document that is never parsed into again: simdjson still believes the old
+// capacity.
+void shrink_to_fit(simdjson::dom::document& doc) {
+    using simdjson::internal::JSON_VALUE_MASK;
+    // The root word at the start holds the tape's length (past the closing root word).
+    const std::size_t tape_len = static_cast<std::size_t>(doc.tape[0] & JSON_VALUE_MASK);
+    std::size_t strings_len = 0;
+    for (std::size_t i = 1; i < tape_len; ++i) {
+        const auto type = static_cast<char>(doc.tape[i] >> 56);
+        if (type == 'l' || type == 'u' || type == 'd') {
+            ++i;  // the number is in the next word
+        } else if (type == '"') {
+            const std::size_t at = static_cast<std::size_t>(doc.tape[i] & JSON_VALUE_MASK);
+            std::uint32_t length = 0;
+            std::memcpy(&length, doc.string_buf.get() + at, sizeof length);
+            strings_len = std::max(strings_len, at + sizeof length + length + 1);
+        }
+    }
+    auto tape = std::make_unique<std::uint64_t[]>(tape_len);
+    std::memcpy(tape.get(), doc.tape.get(), tape_len * sizeof(std::uint64_t));
+    auto strings = std::make_unique<std::uint8_t[]>(strings_len);
+    std::memcpy(strings.get(), doc.string_buf.get(), strings_len);
+    doc.tape = std::move(tape);
+    doc.string_buf = std::move(strings);
+}
+
+}  // namespace
+
 std::optional<json_document> json_document::parse(std::string_view text, std::string* error) {
     auto store = std::make_shared<storage>();
     element root;
     if (parse_fast(text, store->doc, root)) {
+        shrink_to_fit(store->doc);
         auto s = std::make_shared<state>();
         s->root = access::make(root);
         s->store = std::move(store);

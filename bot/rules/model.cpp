@@ -94,18 +94,25 @@ std::shared_ptr<const fasttext::DenseMatrix> dense_input(const fasttext::FastTex
 
 constexpr std::string_view rare_token = "<rare>";
 
-// `line` (model_input's tokens) with each token `known` rejects replaced by rare_token.
+// Calls `f` with each token of `line` (model_input's output: tokens separated by one space).
+template <class F>
+void for_each_token(std::string_view line, F&& f) {
+    while (!line.empty()) {
+        const std::size_t end = std::min(line.find(' '), line.size());
+        f(line.substr(0, end));
+        line.remove_prefix(std::min(end + 1, line.size()));
+    }
+}
+
+// `line` with each token `known` rejects replaced by rare_token.
 template <class Known>
 std::string mark_rare(std::string_view line, const Known& known) {
     std::string out;
     out.reserve(line.size());
-    while (!line.empty()) {
-        const std::size_t end = std::min(line.find(' '), line.size());
-        const std::string_view token = line.substr(0, end);
+    for_each_token(line, [&](std::string_view token) {
         if (!out.empty()) out.push_back(' ');
         out += known(token) ? token : rare_token;
-        line.remove_prefix(std::min(end + 1, line.size()));
-    }
+    });
     return out;
 }
 
@@ -169,8 +176,12 @@ std::shared_ptr<const blame_model> blame_model::load(std::string_view model,
     if (digest->get<std::string>() != sha256_hex(model))
         throw model_error(where + ": does not match its sidecar (retrain, or copy both files)");
     p->threshold = threshold->get<double>();
-    if (const auto params = p->meta.find("params"); params != p->meta.end() && params->is_object())
-        p->rare_words = params->value("rare_below", 0) > 0;
+    if (const auto params = p->meta.find("params"); params != p->meta.end() && params->is_object()) {
+        const auto rare = params->find("rare_below");
+        if (rare != params->end() && !rare->is_number_integer())
+            throw model_error(where + ".json: params.rare_below must be a whole number");
+        p->rare_words = rare != params->end() && rare->get<std::int64_t>() > 0;
+    }
     fasttext::FastText ft;
     try {
         view_buf buf(model);
@@ -310,12 +321,7 @@ void train_model(const std::vector<labeled_line>& train,
     }
     if (params.rare_below > 1) {
         std::unordered_map<std::string_view, int> seen;
-        for (const auto& l : lines)
-            for (std::string_view rest = l; !rest.empty();) {
-                const std::size_t end = std::min(rest.find(' '), rest.size());
-                ++seen[rest.substr(0, end)];
-                rest.remove_prefix(std::min(end + 1, rest.size()));
-            }
+        for (const auto& l : lines) for_each_token(l, [&](std::string_view w) { ++seen[w]; });
         std::unordered_set<std::string> common;
         for (const auto& [word, n] : seen)
             if (n >= params.rare_below) common.emplace(word);

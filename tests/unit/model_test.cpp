@@ -145,6 +145,8 @@ TEST(Model, RareWordsReadAsOneToken) {
     EXPECT_EQ(rare->input_line("Zbigniew should have checked the deploy"),
               "<rare> should have checked the deploy");
     EXPECT_GE(rare->predict("Zbigniew should have checked the deploy").blame, 0.0);
+    write_sidecar(dir.file("rare.ftz"), {{"threshold", 0.5}, {"params", {{"rare_below", "3"}}}});
+    EXPECT_THROW(blame_model::load_file(dir.file("rare.ftz")), model_error);
 
     small.rare_below = 0;
     train_model(corpus, small, dir.file("plain.ftz"));

@@ -102,8 +102,8 @@ struct home_app::state : std::enable_shared_from_this<home_app::state> {
     }
 
     void on_home_opened(const envelope& env, const ack_handle& ack) {
-        const auto& event = env.payload.tree().is_object() ? env.payload.tree().value("event", json::object())
-                                                    : json::object();
+        const auto& p = env.payload.tree();
+        const auto event = p.is_object() ? p.value("event", json::object()) : json::object();
         const auto user = text_at(event, "user");
         // The Messages tab opens the same event; only the Home tab has anything to show.
         if (user.empty() || text_at(event, "tab") != "home") {

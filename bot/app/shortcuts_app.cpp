@@ -64,13 +64,14 @@ struct shortcuts_app::state : std::enable_shared_from_this<shortcuts_app::state>
 
     void on_shortcut(const envelope& env, const ack_handle& ack) {
         ack();
-        const auto user = text_at(env.payload.tree(), "user", "id");
+        const auto& p = env.payload.tree();
+        const auto user = text_at(p, "user", "id");
         if (user.empty()) return;
         const audience to{user, "", ""};
-        if (text_at(env.payload.tree(), "callback_id") != declare_callback)
+        if (text_at(p, "callback_id") != declare_callback)
             return tell(to, "Sorry, I don't know that shortcut. Nothing was changed.");
         if (auto no = may_declare(cfg, user)) return tell(to, std::move(*no));
-        const auto trigger = text_at(env.payload.tree(), "trigger_id");
+        const auto trigger = text_at(p, "trigger_id");
         if (trigger.empty())
             return tell(to, "Slack didn't send what I need to open the declare form. Please type `" +
                                 cfg.command + " declare sev2 What is broken` instead.");
@@ -78,12 +79,13 @@ struct shortcuts_app::state : std::enable_shared_from_this<shortcuts_app::state>
     }
 
     void on_submission(const envelope& env, const ack_handle& ack) {
-        if (text_at(env.payload.tree(), "view", "callback_id") != declare_callback) {
+        const auto& p = env.payload.tree();
+        if (text_at(p, "view", "callback_id") != declare_callback) {
             log.info("shortcuts", "view_submission of an unknown view; closed");
             ack();
             return;
         }
-        const auto form = parse_declare_submission(env.payload.tree());
+        const auto form = parse_declare_submission(p);
         if (!form) {
             ack();
             return;

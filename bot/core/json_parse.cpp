@@ -270,22 +270,6 @@ struct json_document::state {
     mutable json tree;
 };
 
-json_document::json_document() = default;
-
-json_document::json_document(const json& value) {
-    auto s = std::make_shared<state>();
-    auto store = std::make_shared<storage>();
-    element root;
-    // What parse_json accepted always reads back; a value built in code nested deeper than
-    // max_json_depth keeps only its tree.
-    if (parse_fast(value.dump(-1, ' ', false, json::error_handler_t::replace), store->doc, root)) {
-        s->root = access::make(root);
-        s->store = std::move(store);
-    }
-    std::call_once(s->built, [&] { s->tree = value; });
-    state_ = std::move(s);
-}
-
 namespace {
 
 // simdjson sizes a document for the worst case, a tape of 8 bytes and a string buffer of
@@ -319,16 +303,29 @@ void shrink_to_fit(simdjson::dom::document& doc) {
 
 }  // namespace
 
-std::optional<json_document> json_document::parse(std::string_view text, std::string* error) {
+json_document::json_document() = default;
+
+bool json_document::read_fast(std::string_view text, state& s) {
     auto store = std::make_shared<storage>();
     element root;
-    if (parse_fast(text, store->doc, root)) {
-        shrink_to_fit(store->doc);
-        auto s = std::make_shared<state>();
-        s->root = access::make(root);
-        s->store = std::move(store);
-        return json_document(std::move(s));
-    }
+    if (!parse_fast(text, store->doc, root)) return false;
+    shrink_to_fit(store->doc);
+    s.root = access::make(root);
+    s.store = std::move(store);
+    return true;
+}
+
+json_document::json_document(const json& value) {
+    auto s = std::make_shared<state>();
+    // What parse_json accepted always reads back; a value built in code nested deeper than
+    // max_json_depth keeps only its tree.
+    read_fast(value.dump(-1, ' ', false, json::error_handler_t::replace), *s);
+    std::call_once(s->built, [&] { s->tree = value; });
+    state_ = std::move(s);
+}
+
+std::optional<json_document> json_document::parse(std::string_view text, std::string* error) {
+    if (auto s = std::make_shared<state>(); read_fast(text, *s)) return json_document(std::move(s));
     // What simdjson declines goes through parse_json, whose verdict and value are the
     // contract; its value is then read back from its own dump.
     json value = parse_json(text);

@@ -82,6 +82,9 @@ private:
     struct storage;
     struct state;
     explicit json_document(std::shared_ptr<const state> s) : state_(std::move(s)) {}
+    // Parses `text` with simdjson into `s` (its storage and root); false when simdjson
+    // declines it.
+    static bool read_fast(std::string_view text, state& s);
 
     std::shared_ptr<const state> state_;
 };

@@ -551,6 +551,19 @@ http::response<http::string_body> fake_slack::impl::handle_api(const http::reque
     if (r.authorization != bearer_bot) return reply({{"ok", false}, {"error", "invalid_auth"}});
     if (handler) return reply(handler(r));
     if (auto refused = check_blocks(r)) return reply(*refused);
+    if (r.method == "auth.test") {
+        // Slack's answer for a bot token (https://api.slack.com/methods/auth.test): the bot
+        // reads user_id to never nudge itself; Bolt reads user_id and bot_id to ignore its own
+        // messages (bench/bolt-baseline).
+        return reply({{"ok", true},
+                      {"url", "https://fake-slack.invalid/"},
+                      {"team", "Fake Slack"},
+                      {"user", "incident-bot"},
+                      {"team_id", "T111"},
+                      {"user_id", "U0BOT"},
+                      {"bot_id", "B0INCBOT"},
+                      {"is_enterprise_install", false}});
+    }
     if (r.method == "chat.postMessage") {
         // As Slack answers: where the message went and its ts, unique per fake.
         std::lock_guard lock(mu);

@@ -30,6 +30,15 @@
 //       (default paced);
 //   INCIDENT_BOT_CONFIG=FILE passes a config file to the bot (e.g. to try other
 //       store.commit_linger_us values).
+//
+// Baseline (issue 15 compares the bot with a Bolt-JS app that stores nothing):
+//   INCIDENT_BOT_BENCH_BASELINE="node bench/bolt-baseline/app.js" runs that command (split on
+//       spaces, found on PATH, from the directory the bench runs in) instead of the bot, with
+//       the bot's environment plus NODE_EXTRA_CA_CERTS naming the fake's CA; the bot's own
+//       arguments follow and are ignored. The same paced and full-speed phases run, labelled
+//       "baseline"; no incident is declared, and the nudges and the database checks are
+//       skipped (nothing is stored), but every event must still be acked once. See
+//       bench/bolt-baseline/README.md.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -331,7 +340,9 @@ int main(int argc, char** argv) {
     const int rate = argc > 2 ? std::max(0, std::atoi(argv[2])) : 1000;
     const int full_events = argc > 3 ? std::max(0, std::atoi(argv[3])) : 60000;
     const auto window = static_cast<std::size_t>(argc > 4 ? std::max(1, std::atoi(argv[4])) : 2000);
-    const int nudges = argc > 5 ? std::max(0, std::atoi(argv[5])) : 200;
+    const std::string baseline = env_or("INCIDENT_BOT_BENCH_BASELINE", "");
+    // A baseline stores nothing and nudges no one: only the ack path is compared.
+    const int nudges = !baseline.empty() ? 0 : argc > 5 ? std::max(0, std::atoi(argv[5])) : 200;
     const std::string attach = env_or("INCIDENT_BOT_BENCH_ATTACH", "");
     const std::string attach_to = env_or("INCIDENT_BOT_BENCH_ATTACH_TO", "paced");
     const json fixture = load_fixture("sm_events_api_message.json");
@@ -345,15 +356,28 @@ int main(int argc, char** argv) {
     // Settings to try (e.g. store.commit_linger_us) come from a config file of the caller's.
     if (const auto file = env_or("INCIDENT_BOT_CONFIG", ""); !file.empty())
         env.push_back("INCIDENT_BOT_CONFIG=" + file);
-    process bot({"run"}, env, {}, split_words(env_or("INCIDENT_BOT_BENCH_CHILD_PREFIX", "")));
+    // The baseline runs where the bot would, after any tool prefix; Node trusts the fake's CA
+    // through NODE_EXTRA_CA_CERTS, as the bot does through INCIDENT_BOT_CA_FILE.
+    auto command = split_words(env_or("INCIDENT_BOT_BENCH_CHILD_PREFIX", ""));
+    if (!baseline.empty()) {
+        const auto words = split_words(baseline);
+        command.insert(command.end(), words.begin(), words.end());
+        env.push_back("NODE_EXTRA_CA_CERTS=" + fake.ca_file());
+    }
+    const std::string label = baseline.empty() ? "" : "baseline ";
+    process bot({"run"}, env, {}, command);
     if (!fake.wait_for_connections(1, 120s)) {  // long enough for valgrind
-        std::fprintf(stderr, "bench_net_bot_load: the bot did not connect\n");
+        std::fprintf(stderr,
+                     "bench_net_bot_load: the %s did not connect\n",
+                     baseline.empty() ? "bot" : "baseline");
+        std::fprintf(stderr, "%s", bot.finish(1s).second.c_str());
         return 1;
     }
     const json declare = {{"command", "/incident"},   {"text", "declare sev2 Load test"},
                           {"user_id", "U0ANA"},       {"channel_id", channel},
                           {"team_id", "T111"},        {"response_url", "https://hooks.invalid/x"}};
-    if (!fake.wait_for_ack(fake.send_envelope("slash_commands", declare), 60s)) {
+    if (baseline.empty() &&
+        !fake.wait_for_ack(fake.send_envelope("slash_commands", declare), 60s)) {
         std::fprintf(stderr, "bench_net_bot_load: the declare command was not acked\n");
         return 1;
     }
@@ -372,28 +396,59 @@ int main(int argc, char** argv) {
         }
         if (!fake.wait_for_acks(base + warmup, 120s)) std::fprintf(stderr, "bench_net_bot_load: warm-up not acked\n");
     }
-    std::printf("bot_load: real incident-bot over TLS, 1 connection, SQLite file, open incident; "
-                "envelope %.0f bytes (median)\n",
-                percentile(std::vector<double>(sizes.begin(), sizes.end()), 0.5));
+    const double envelope_bytes = percentile(std::vector<double>(sizes.begin(), sizes.end()), 0.5);
+    if (baseline.empty())
+        std::printf(
+            "bot_load: real incident-bot over TLS, 1 connection, SQLite file, open incident; "
+            "envelope %.0f bytes (median)\n",
+            envelope_bytes);
+    else
+        std::printf(
+            "bot_load: BASELINE `%s` in place of the bot (stores nothing; \"bot\" below "
+            "means it) over TLS, 1 connection; envelope %.0f bytes (median)\n",
+            baseline.c_str(),
+            envelope_bytes);
     std::fflush(stdout);
 
     if (rate > 0) {
         auto envs = prepare(fake, fixture, next, seconds * rate);
         next += seconds * rate;
-        const auto f = run_phase("paced", fake, bot.pid, std::move(envs), rate, window,
+        const std::string phase = label + "paced";
+        const auto f = run_phase(phase.c_str(),
+                                 fake,
+                                 bot.pid,
+                                 std::move(envs),
+                                 rate,
+                                 window,
                                  attach_to == "paced" ? attach : std::string());
-        std::printf("paced: %d events/s for %d s: %d events in %.2f s%s\n", rate, seconds, f.events, f.seconds,
+        std::printf("%s: %d events/s for %d s: %d events in %.2f s%s\n",
+                    phase.c_str(),
+                    rate,
+                    seconds,
+                    f.events,
+                    f.seconds,
                     f.all_acked ? "" : " (NOT ALL ACKED)");
-        print_costs("paced", f, bot.rss_kib());
+        print_costs(phase.c_str(), f, bot.rss_kib());
     }
     if (full_events > 0) {
         auto envs = prepare(fake, fixture, next, full_events);
         next += full_events;
-        const auto f = run_phase("full", fake, bot.pid, std::move(envs), 0, window,
+        const std::string phase = label + "full";
+        const auto f = run_phase(phase.c_str(),
+                                 fake,
+                                 bot.pid,
+                                 std::move(envs),
+                                 0,
+                                 window,
                                  attach_to == "full" ? attach : std::string());
-        std::printf("full: %d events, window %zu unacked: %.0f events/s acked in %.2f s%s\n", f.events, window,
-                    f.events / f.seconds, f.seconds, f.all_acked ? "" : " (NOT ALL ACKED)");
-        print_costs("full", f, bot.rss_kib());
+        std::printf("%s: %d events, window %zu unacked: %.0f events/s acked in %.2f s%s\n",
+                    phase.c_str(),
+                    f.events,
+                    window,
+                    f.events / f.seconds,
+                    f.seconds,
+                    f.all_acked ? "" : " (NOT ALL ACKED)");
+        print_costs(phase.c_str(), f, bot.rss_kib());
     }
 
     if (nudges > 0) {
@@ -428,7 +483,7 @@ int main(int argc, char** argv) {
 
     std::map<std::string, int> rows;  // ts -> stored message rows
     std::vector<std::string> problems;
-    {
+    if (baseline.empty()) {
         store s(db, open_mode::read_only);
         s.scan_timeline(1, timeline_view::all, [&](const timeline_entry& e) {
             if (e.source == entry_source::message) ++rows[e.ts];
@@ -437,16 +492,34 @@ int main(int argc, char** argv) {
     }
     int lost = 0, twice = 0, unacked = 0, acked_twice = 0;
     for (int i = 0; i < next; ++i) {
-        const auto it = rows.find(event_ts(i));
-        if (it == rows.end()) ++lost;
-        else if (it->second > 1) ++twice;
+        if (baseline.empty()) {
+            const auto it = rows.find(event_ts(i));
+            if (it == rows.end()) ++lost;
+            else if (it->second > 1) ++twice;
+        }
         const auto a = acked.find("EvLoad" + std::to_string(i));
         if (a == acked.end()) ++unacked;
         else if (a->second > 1) ++acked_twice;
     }
-    std::printf("check: %d events sent, %d lost, %d stored twice, %d not acked, %d acked twice; "
-                "exit status %d, database integrity %s\n",
-                next, lost, twice, unacked, acked_twice, status, problems.empty() ? "ok" : problems.front().c_str());
+    if (baseline.empty())
+        std::printf(
+            "check: %d events sent, %d lost, %d stored twice, %d not acked, %d acked twice; "
+            "exit status %d, database integrity %s\n",
+            next,
+            lost,
+            twice,
+            unacked,
+            acked_twice,
+            status,
+            problems.empty() ? "ok" : problems.front().c_str());
+    else
+        std::printf(
+            "baseline check: %d events sent, %d not acked, %d acked twice; exit status %d "
+            "(nothing stored to check)\n",
+            next,
+            unacked,
+            acked_twice,
+            status);
     if (status != 0) std::fprintf(stderr, "%s", err.c_str());
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
     return lost == 0 && twice == 0 && unacked == 0 && acked_twice == 0 && status == 0 && problems.empty() ? 0 : 1;

@@ -121,6 +121,12 @@ bool is_word_byte(unsigned char c) {
            c == '_' || c == '-' || c >= 0x80;
 }
 
+// Whether the 's' at `at` in the raw text follows an apostrophe: "carla's", "carla’s".
+bool after_apostrophe(std::string_view text, std::size_t at) {
+    if (at >= 1 && text[at - 1] == '\'') return true;
+    return at >= 3 && text.substr(at - 3, 3) == "\xE2\x80\x99";
+}
+
 }  // namespace
 
 struct blame_model::impl {
@@ -142,8 +148,18 @@ std::string model_input(std::string_view text) {
     const std::string_view norm(scratch.text.data(), std::min(n, max_model_input));
     std::string out;
     out.reserve(norm.size() + 16);
-    for (char ch : norm) {
+    for (std::size_t k = 0; k < norm.size(); ++k) {
+        const char ch = norm[k];
         const auto c = static_cast<unsigned char>(ch);
+        // The normaliser drops apostrophes, so "carla's change" would read "carlas change",
+        // one more rare word. A possessive is how people name a culprit ("X's change is
+        // why"), so it becomes a token of its own: "<rare> 's change".
+        if (ch == 's' && k > 0 && is_word_byte(static_cast<unsigned char>(norm[k - 1])) &&
+            (k + 1 == norm.size() || !is_word_byte(static_cast<unsigned char>(norm[k + 1]))) &&
+            after_apostrophe(text, scratch.source_begin[k])) {
+            out += " 's";
+            continue;
+        }
         if (is_word_byte(c)) {
             out.push_back(ch);
             continue;

@@ -103,7 +103,7 @@ private:
 std::shared_ptr<const blame_model> open_model(const std::string& setting);
 
 /// The words the model sees for a message: the rule engine's normalised text with
-/// punctuation split into tokens of its own, on one line.
+/// punctuation and possessive "'s" split into tokens of their own, on one line.
 std::string model_input(std::string_view text);
 
 /// Picks the lowest threshold at which `flagged_by_rules || blame >= threshold` keeps

@@ -410,17 +410,22 @@ int main(int argc, char** argv) {
             envelope_bytes);
     std::fflush(stdout);
 
+    // Sends `count` events at `phase_rate` (0: as fast as the window allows), measured as
+    // the phase `name` (also what INCIDENT_BOT_BENCH_ATTACH_TO picks).
+    auto run_named_phase = [&](const std::string& name, int count, int phase_rate) {
+        auto envs = prepare(fake, fixture, next, count);
+        next += count;
+        return run_phase((label + name).c_str(),
+                         fake,
+                         bot.pid,
+                         std::move(envs),
+                         phase_rate,
+                         window,
+                         attach_to == name ? attach : std::string());
+    };
     if (rate > 0) {
-        auto envs = prepare(fake, fixture, next, seconds * rate);
-        next += seconds * rate;
         const std::string phase = label + "paced";
-        const auto f = run_phase(phase.c_str(),
-                                 fake,
-                                 bot.pid,
-                                 std::move(envs),
-                                 rate,
-                                 window,
-                                 attach_to == "paced" ? attach : std::string());
+        const auto f = run_named_phase("paced", seconds * rate, rate);
         std::printf("%s: %d events/s for %d s: %d events in %.2f s%s\n",
                     phase.c_str(),
                     rate,
@@ -431,16 +436,8 @@ int main(int argc, char** argv) {
         print_costs(phase.c_str(), f, bot.rss_kib());
     }
     if (full_events > 0) {
-        auto envs = prepare(fake, fixture, next, full_events);
-        next += full_events;
         const std::string phase = label + "full";
-        const auto f = run_phase(phase.c_str(),
-                                 fake,
-                                 bot.pid,
-                                 std::move(envs),
-                                 0,
-                                 window,
-                                 attach_to == "full" ? attach : std::string());
+        const auto f = run_named_phase("full", full_events, 0);
         std::printf("%s: %d events, window %zu unacked: %.0f events/s acked in %.2f s%s\n",
                     phase.c_str(),
                     f.events,

@@ -123,6 +123,7 @@ bool is_word_byte(unsigned char c) {
 
 // Whether the 's' at `at` in the raw text follows an apostrophe: "carla's", "carla’s".
 bool after_apostrophe(std::string_view text, std::size_t at) {
+    if (at > text.size()) return false;
     if (at >= 1 && text[at - 1] == '\'') return true;
     return at >= 3 && text.substr(at - 3, 3) == "\xE2\x80\x99";
 }
